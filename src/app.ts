@@ -1,0 +1,41 @@
+/**
+ * Builds the HTTP application from its feature plugins. No logic lives here: each room of `src/`
+ * contributes one named plugin, and the order below is the order Elysia matches hooks in.
+ */
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+import { errorMapping } from './api/errors.ts'
+import { logSourcesApi } from './api/log-sources.ts'
+import type { Config } from './config/schema.ts'
+import { healthz } from './health/healthz.ts'
+import type { Logger } from './logger.ts'
+import type { Registry } from './registry/index.ts'
+import { VERSION } from './version.ts'
+
+export interface AppDeps {
+  config: Config
+  registry: Registry
+  logger: Logger
+  /** Base URL senders reach this server at; known only once the server is listening (port 0). */
+  publicUrl: () => string
+}
+
+export function createApp(deps: AppDeps) {
+  return new Elysia({ name: 'inlet', normalize: false })
+    .use(errorMapping(deps.logger))
+    .use(
+      openapi({
+        // The interactive page loads its script from a CDN; an offline appliance serves only the document.
+        provider: null,
+        documentation: {
+          info: { title: 'Inlet', version: VERSION, description: 'HTTP log-ingestion appliance: management API' },
+          components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+          security: [{ apiKey: [] }],
+        },
+      }),
+    )
+    .use(healthz())
+    .use(logSourcesApi({ registry: deps.registry, publicUrl: deps.publicUrl, bodyBytesMax: deps.config.api.body_bytes_max }))
+}
+
+export type App = ReturnType<typeof createApp>

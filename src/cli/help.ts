@@ -1,0 +1,62 @@
+import { serveFlagSpecs } from './flags.ts'
+
+export const MAIN_HELP = `inlet: HTTP (webhook) log-ingestion appliance
+
+Usage:
+  inlet serve [flags]             run the server (inlet serve --help for flags)
+  inlet source <command> [flags]  manage log sources on a running server (inlet source --help)
+  inlet --version                 print the version
+  inlet --help                    print this help
+
+Environment:
+  INLET_API_KEY   admin API key (server: use this key; CLI: authenticate with it)
+  INLET_SERVER    server URL for the CLI (default http://127.0.0.1:8080)
+  INLET_*         any setting of the config file, e.g. INLET_LISTEN, INLET_DATA_DIR
+`
+
+export function serveHelp(): string {
+  const rows = serveFlagSpecs().map((flag) => {
+    const shown = flag.boolean ? `--${flag.name}` : `--${flag.name} VALUE`
+    const fallback = flag.defaultValue === '' || flag.defaultValue === false ? '' : ` (default ${flag.defaultValue})`
+    return `  ${shown.padEnd(28)} ${flag.description}${fallback}`
+  })
+  return `Usage: inlet serve [flags]
+
+Runs the server. Settings come from, in rising precedence: defaults, the config file,
+INLET_* environment variables, flags.
+
+Flags:
+  ${'--config FILE'.padEnd(28)} TOML config file (default config/inlet.toml if present)
+${rows.join('\n')}
+  ${'--help'.padEnd(28)} print this help
+`
+}
+
+export const SOURCE_HELP = `Usage: inlet source <command> [flags]
+
+Commands:
+  create --label NAME --auth METHOD [options]   create a source; prints its URL and secret (shown once)
+  list                                          list sources
+  show ID|LABEL                                 show one source
+  delete ID|LABEL                               delete a source
+  rotate ID|LABEL [--grace SECONDS] [--secret VALUE]
+                                                issue a new secret; the old one stays valid for --grace
+
+create options:
+  --auth SharedSecret|HMAC|Bearer|Basic|None
+  --header-key NAME        header carrying the secret or signature (SharedSecret, HMAC)
+  --secret VALUE           shared secret, HMAC key, bearer token or Basic password (generated when absent)
+  --hmac-alg sha256|sha1|sha512
+  --hmac-scheme raw|github|standard-webhooks|stripe|slack
+  --username NAME          Basic auth user name
+  --stream-type Auto|JSON|JsonArray|Lines|CloudWatchLogs
+  --envelope-field PATH    JsonArray: path of the array, e.g. Records
+  --log-type NAME          schema to classify against (repeatable)
+  --no-data-minutes N|off  SOURCE_NO_DATA alarm threshold (default 1440)
+
+Common flags:
+  --server URL     server to talk to (default $INLET_SERVER or http://127.0.0.1:8080)
+  --data-dir DIR   where to find the api-key file when INLET_API_KEY is unset (default ./data)
+  --insecure       accept a self-signed TLS certificate
+  --json           print the API's JSON instead of text
+`

@@ -1,0 +1,194 @@
+/**
+ * `inlet source …`: the management API from the command line. It talks to a running server over HTTP
+ * with the admin key, so it works the same against a local appliance and a remote one.
+ */
+import { readApiKey } from '../registry/api-key.ts'
+import { cliFetch } from '../runtime/serve.ts'
+import { parseFlags, UsageError } from './flags.ts'
+import { SOURCE_HELP } from './help.ts'
+
+const DEFAULT_SERVER = 'http://127.0.0.1:8080'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const OPTIONS = {
+  server: { type: 'string' },
+  'data-dir': { type: 'string' },
+  insecure: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  label: { type: 'string' },
+  auth: { type: 'string' },
+  'header-key': { type: 'string' },
+  secret: { type: 'string' },
+  'hmac-alg': { type: 'string' },
+  'hmac-scheme': { type: 'string' },
+  username: { type: 'string' },
+  'stream-type': { type: 'string' },
+  'envelope-field': { type: 'string' },
+  'log-type': { type: 'string', multiple: true },
+  'no-data-minutes': { type: 'string' },
+  grace: { type: 'string' },
+} as const
+
+type Values = ReturnType<typeof parseFlags>['values']
+type ApiSource = Record<string, unknown> & { integrationId: string; integrationLabel: string }
+
+export async function runSource(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void) {
+  const { values, positionals } = parseFlags(argv, OPTIONS, 'source')
+  const [command, target, ...extra] = positionals
+  if (values.help || command === undefined || command === 'help') return out(SOURCE_HELP)
+  if (extra.length > 0) throw new UsageError(`inlet source ${command}: unexpected argument ${JSON.stringify(extra[0])}`)
+  const client = apiClient(values, env)
+  const print = (value: unknown, text: () => string) => out(values.json ? JSON.stringify(value, null, 2) : text())
+
+  switch (command) {
+    case 'create': {
+      const created = (await client.call('POST', '/log-sources/http', createBody(values))) as ApiSource
+      return print(created, () => describe(created, true))
+    }
+    case 'list': {
+      const { results } = (await client.call('GET', '/log-sources/http')) as { results: ApiSource[] }
+      return print({ results }, () => table(results))
+    }
+    case 'show': {
+      const source = await client.resolve(need(target, command))
+      return print(source, () => describe(source, false))
+    }
+    case 'delete': {
+      const { integrationId: id, integrationLabel: label } = await client.resolve(need(target, command))
+      await client.call('DELETE', `/log-sources/http/${id}`)
+      return print({ deleted: id }, () => `deleted ${label} (${id})`)
+    }
+    case 'rotate': {
+      const source = await client.resolve(need(target, command))
+      const path = `/log-sources/http/${source.integrationId}/rotate-secret`
+      const rotated = (await client.call('POST', path, rotateBody(values, source))) as ApiSource
+      return print(rotated, () => describe(rotated, true))
+    }
+    default:
+      throw new UsageError(`inlet source: unknown command ${JSON.stringify(command)} (see inlet source --help)`)
+  }
+}
+
+function need(target: string | undefined, command: string): string {
+  if (target === undefined) throw new UsageError(`inlet source ${command}: give the source's id or label`)
+  return target
+}
+
+function apiClient(values: Values, env: Record<string, string | undefined>) {
+  const server = String(values.server ?? env.INLET_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '')
+  const dataDir = String(values['data-dir'] ?? env.INLET_DATA_DIR ?? './data')
+  const key = readApiKey(dataDir, env)
+  if (key === null) throw new UsageError(`no API key: set INLET_API_KEY or point --data-dir at the server's data directory`)
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    let response: Response
+    try {
+      response = await cliFetch(
+        `${server}${path}`,
+        {
+          method,
+          headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        },
+        { insecure: Boolean(values.insecure) },
+      )
+    } catch (error) {
+      throw new Error(`cannot reach ${server}: ${(error as Error).message}`)
+    }
+    if (response.status === 204) return null
+    const text = await response.text()
+    const parsed = text ? JSON.parse(text) : null
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${parsed?.message ?? text}`)
+    return parsed
+  }
+  return {
+    call,
+    /** Accepts an id or a label, as people remember labels. */
+    async resolve(target: string): Promise<ApiSource> {
+      if (UUID.test(target)) return (await call('GET', `/log-sources/http/${target}`)) as ApiSource
+      const { results } = (await call('GET', '/log-sources/http')) as { results: ApiSource[] }
+      const match = results.find((source) => source.integrationLabel.toLowerCase() === target.toLowerCase())
+      if (!match) throw new Error(`no source with label ${JSON.stringify(target)}`)
+      return match
+    },
+  }
+}
+
+const SECRET_FIELD_OF: Record<string, string> = {
+  SharedSecret: 'authSecretValue',
+  HMAC: 'authSecretValue',
+  Bearer: 'authBearerToken',
+  Basic: 'authPassword',
+}
+
+function createBody(values: Values): Record<string, unknown> {
+  if (values.label === undefined) throw new UsageError('inlet source create: --label is required')
+  if (values.auth === undefined) throw new UsageError('inlet source create: --auth is required (SharedSecret, HMAC, Bearer, Basic or None)')
+  const auth = String(values.auth)
+  const body: Record<string, unknown> = {
+    integrationLabel: values.label,
+    authMethod: auth,
+    logTypes: values['log-type'] ?? [],
+    logStreamType: values['stream-type'],
+    authHeaderKey: values['header-key'],
+    authHmacAlg: values['hmac-alg'],
+    authHmacScheme: values['hmac-scheme'],
+    authUsername: values.username,
+  }
+  if (values.secret !== undefined) body[SECRET_FIELD_OF[auth] ?? 'authSecretValue'] = values.secret
+  if (values['envelope-field'] !== undefined) body.logStreamTypeOptions = { jsonArrayEnvelopeField: values['envelope-field'] }
+  const minutes = values['no-data-minutes']
+  if (minutes !== undefined) body.noDataAlarm = minutes === 'off' ? null : { minutesThreshold: wholeNumber(String(minutes), '--no-data-minutes') }
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
+}
+
+function rotateBody(values: Values, source: ApiSource): Record<string, unknown> {
+  const body: Record<string, unknown> = {}
+  if (values.grace !== undefined) body.graceSeconds = wholeNumber(String(values.grace), '--grace')
+  if (values.secret !== undefined) body[SECRET_FIELD_OF[String(source.authMethod)] ?? 'authSecretValue'] = values.secret
+  return body
+}
+
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag} expects a whole number, got ${JSON.stringify(text)}`)
+  return Number(text)
+}
+
+const SHOWN_FIELDS = [
+  'integrationId',
+  'integrationLabel',
+  'url',
+  'authMethod',
+  'authHeaderKey',
+  'authHmacAlg',
+  'authHmacScheme',
+  'authUsername',
+  'logStreamType',
+  'logTypes',
+  'noDataAlarm',
+  'previousSecretExpiresAt',
+  'createdAt',
+  'lastModified',
+]
+
+/** One `field: value` line each; a secret set by this request is shown last, with a warning. */
+function describe(source: ApiSource, withSecret: boolean): string {
+  const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
+  const lines = SHOWN_FIELDS.filter((field) => source[field] !== undefined && source[field] !== null).map(
+    (field) => `${field.padEnd(24)} ${show(source[field])}`,
+  )
+  const secretField = Object.values(SECRET_FIELD_OF).find((field) => typeof source[field] === 'string')
+  if (withSecret && secretField) {
+    lines.push(`${secretField.padEnd(24)} ${source[secretField]}`, '', 'The secret is shown once: store it now.')
+  }
+  return lines.join('\n')
+}
+
+function table(sources: ApiSource[]): string {
+  if (sources.length === 0) return 'no sources'
+  const rows = sources.map((s) => [s.integrationId, s.integrationLabel, String(s.authMethod), String(s.logStreamType)])
+  const header = ['ID', 'LABEL', 'AUTH', 'STREAM']
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+  const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()
+  return [format(header), ...rows.map(format)].join('\n')
+}

@@ -1,0 +1,62 @@
+/**
+ * The configuration schema: the single source of truth for every setting, its type, its default and
+ * its description. The loader (`load.ts`) derives the environment variable names and the validation
+ * from it; `config/inlet.toml` documents the same keys and a test keeps the two in step.
+ *
+ * Keys are snake_case, as in the TOML file. A nested section `[log]` key `fsync` is the environment
+ * variable `INLET_LOG_FSYNC`.
+ */
+import { type Static, Type as T } from '@sinclair/typebox'
+
+export const ConfigSchema = T.Object(
+  {
+    data_dir: T.String({
+      default: './data',
+      minLength: 1,
+      description: 'Directory for the registry database, the event log and the keys.',
+    }),
+    listen: T.String({
+      default: '127.0.0.1:8080',
+      minLength: 1,
+      description: 'Bind address as HOST:PORT ([::1]:PORT for IPv6). Port 0 picks a free port and prints it.',
+    }),
+    tls_cert: T.String({ default: '', description: 'PEM certificate file; with tls_key, serve HTTPS.' }),
+    tls_key: T.String({ default: '', description: 'PEM private key file for tls_cert.' }),
+    public_url: T.String({
+      default: '',
+      description: 'Base of the source URLs shown to users (e.g. https://logs.example.com). Empty: derived from listen.',
+    }),
+    allow_plain_http: T.Boolean({
+      default: false,
+      description: 'Allow listening on a non-loopback address without TLS (e.g. behind a TLS-terminating proxy).',
+    }),
+    shutdown_grace_ms: T.Integer({
+      default: 10_000,
+      minimum: 0,
+      maximum: 600_000,
+      description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the server exits.',
+    }),
+    log_level: T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')], {
+      default: 'info',
+      description: "The server's own log verbosity: debug, info, warn or error.",
+    }),
+    log_format: T.Union([T.Literal('text'), T.Literal('json')], {
+      default: 'text',
+      description: "The server's own log lines on stderr: text for people, json for log shippers.",
+    }),
+    api: T.Object(
+      {
+        body_bytes_max: T.Integer({
+          default: 1_048_576,
+          minimum: 1024,
+          maximum: 67_108_864,
+          description: 'Largest management API request body, in bytes.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'The management API.' },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export type Config = Static<typeof ConfigSchema>

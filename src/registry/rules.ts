@@ -1,0 +1,153 @@
+/**
+ * The rules a source must follow beyond its shape: which fields each auth method needs and allows, the
+ * defaults of each HMAC scheme, and the form of a Standard Webhooks secret. Pure: input in, a normalised
+ * configuration (or a 400 naming the field) out.
+ */
+import { badRequest } from '../errors.ts'
+import {
+  type AuthMethod,
+  type HmacAlg,
+  type HmacScheme,
+  type RotateInput,
+  SECRET_FIELD,
+  type SourceInput,
+  type StreamType,
+} from './model.ts'
+import { generateSecret, generateWebhookSecret } from './secrets.ts'
+
+export interface SourceConfig {
+  label: string
+  logTypes: string[]
+  streamType: StreamType
+  streamOptions: { jsonArrayEnvelopeField?: string }
+  authMethod: AuthMethod
+  authHeaderKey: string | null
+  authHmacAlg: HmacAlg | null
+  authHmacScheme: HmacScheme | null
+  authUsername: string | null
+}
+
+type AuthField = 'authHeaderKey' | 'authSecretValue' | 'authHmacAlg' | 'authHmacScheme' | 'authUsername' | 'authPassword' | 'authBearerToken'
+const AUTH_FIELDS: readonly AuthField[] = [
+  'authHeaderKey',
+  'authSecretValue',
+  'authHmacAlg',
+  'authHmacScheme',
+  'authUsername',
+  'authPassword',
+  'authBearerToken',
+]
+
+const ALLOWED: Record<AuthMethod, readonly AuthField[]> = {
+  SharedSecret: ['authHeaderKey', 'authSecretValue'],
+  HMAC: ['authHeaderKey', 'authSecretValue', 'authHmacAlg', 'authHmacScheme'],
+  Bearer: ['authBearerToken'],
+  Basic: ['authUsername', 'authPassword'],
+  None: [],
+}
+
+/** The header each sender signs into, and the hashes it can use (first = default). */
+const SCHEME: Record<HmacScheme, { header: (alg: HmacAlg) => string | null; algs: readonly HmacAlg[] }> = {
+  raw: { header: () => null, algs: ['sha256', 'sha1', 'sha512'] },
+  // GitHub signs into X-Hub-Signature-256 (SHA-256) and, for old integrations, X-Hub-Signature (SHA-1).
+  github: { header: (alg) => (alg === 'sha1' ? 'X-Hub-Signature' : 'X-Hub-Signature-256'), algs: ['sha256', 'sha1'] },
+  'standard-webhooks': { header: () => 'webhook-signature', algs: ['sha256'] },
+  stripe: { header: () => 'Stripe-Signature', algs: ['sha256'] },
+  slack: { header: () => 'X-Slack-Signature', algs: ['sha256'] },
+}
+
+export function normalizeSource(input: SourceInput): SourceConfig {
+  const label = input.integrationLabel.trim()
+  if (label === '') throw badRequest('integrationLabel must not be blank', 'integrationLabel')
+  const streamType = input.logStreamType ?? 'Auto'
+  const streamOptions = { ...input.logStreamTypeOptions }
+  if (streamOptions.jsonArrayEnvelopeField !== undefined && streamType !== 'JsonArray') {
+    throw badRequest(
+      `logStreamTypeOptions.jsonArrayEnvelopeField applies only to logStreamType JsonArray, not ${streamType}`,
+      'logStreamTypeOptions.jsonArrayEnvelopeField',
+    )
+  }
+  const method = input.authMethod
+  for (const field of AUTH_FIELDS) {
+    if (input[field] !== undefined && !ALLOWED[method].includes(field)) {
+      throw badRequest(`${field} does not apply to authMethod ${method}`, field)
+    }
+  }
+  const config: SourceConfig = {
+    label,
+    logTypes: input.logTypes ?? [],
+    streamType,
+    streamOptions,
+    authMethod: method,
+    authHeaderKey: input.authHeaderKey ?? null,
+    authHmacAlg: null,
+    authHmacScheme: null,
+    authUsername: input.authUsername ?? null,
+  }
+  if (method === 'SharedSecret' && config.authHeaderKey === null) {
+    throw badRequest('authHeaderKey is required for authMethod SharedSecret', 'authHeaderKey')
+  }
+  if (method === 'HMAC') applyHmacDefaults(config, input)
+  if (method === 'Basic') {
+    if (config.authUsername === null) throw badRequest('authUsername is required for authMethod Basic', 'authUsername')
+    // RFC 7617 section 2: the user-id cannot contain a colon, the password can.
+    if (config.authUsername.includes(':')) throw badRequest('authUsername must not contain ":" (RFC 7617)', 'authUsername')
+  }
+  return config
+}
+
+function applyHmacDefaults(config: SourceConfig, input: SourceInput) {
+  const scheme = input.authHmacScheme ?? 'raw'
+  const rules = SCHEME[scheme]
+  const alg = input.authHmacAlg ?? rules.algs[0]!
+  if (!rules.algs.includes(alg)) {
+    throw badRequest(`authHmacAlg ${alg} is not used by authHmacScheme ${scheme} (use ${rules.algs.join(' or ')})`, 'authHmacAlg')
+  }
+  config.authHmacScheme = scheme
+  config.authHmacAlg = alg
+  config.authHeaderKey ??= rules.header(alg)
+  if (config.authHeaderKey === null) {
+    throw badRequest('authHeaderKey is required for authMethod HMAC with authHmacScheme raw', 'authHeaderKey')
+  }
+}
+
+/**
+ * The secret a create, replace or rotate request sets: the one given (checked), or a generated one.
+ * Returns null when the method has no secret, or when none was given and `generate` is off (the
+ * stored secret then stays).
+ */
+export function chooseSecret(
+  config: SourceConfig,
+  input: SourceInput | RotateInput,
+  options: { generate: boolean },
+): { field: string; value: string; generated: boolean } | null {
+  const field = SECRET_FIELD[config.authMethod]
+  if (field === null) return null
+  for (const other of ['authSecretValue', 'authPassword', 'authBearerToken'] as const) {
+    if (other !== field && input[other] !== undefined) {
+      throw badRequest(`${other} does not apply to authMethod ${config.authMethod}`, other)
+    }
+  }
+  const given = input[field]
+  const webhook = config.authHmacScheme === 'standard-webhooks'
+  if (given !== undefined) {
+    if (webhook) checkWebhookSecret(given, field)
+    return { field, value: given, generated: false }
+  }
+  if (!options.generate) return null
+  return { field, value: webhook ? generateWebhookSecret() : generateSecret(), generated: true }
+}
+
+/** Standard Webhooks: `whsec_` followed by base64 of 24 to 64 key bytes. */
+function checkWebhookSecret(secret: string, field: string) {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)
+  const bytes = match ? Buffer.from(match[1]!, 'base64').length : 0
+  if (bytes < 24 || bytes > 64) {
+    throw badRequest(`${field} must be a Standard Webhooks secret: whsec_ followed by base64 of 24 to 64 bytes`, field)
+  }
+}
+
+/** Whether a stored secret can serve a changed configuration, or a new one must be set. */
+export function secretKind(config: SourceConfig): string {
+  return `${config.authMethod}${config.authHmacScheme === 'standard-webhooks' ? '/whsec' : ''}`
+}

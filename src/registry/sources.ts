@@ -1,0 +1,221 @@
+/**
+ * The source registry: log sources, their secrets (keyed hashes or sealed keys, never plaintext) and
+ * their no-data alarm, in SQLite. Every change runs in one transaction, so a failed request leaves
+ * nothing half-written. Statements are prepared once, when the store is created.
+ */
+import { randomUUID } from 'node:crypto'
+import { badRequest, conflict, notFound } from '../errors.ts'
+import type { Database } from '../runtime/sqlite.ts'
+import type { RotateInput, SourceInput } from './model.ts'
+import { chooseSecret, normalizeSource, type SourceConfig, secretKind } from './rules.ts'
+import type { SecretBox } from './secrets.ts'
+
+export const DEFAULT_NO_DATA_MINUTES = 1440
+
+export interface SourceRecord extends SourceConfig {
+  id: string
+  createdAt: string
+  lastModified: string
+  /** When the previous secret, kept after a rotation with a grace period, stops being accepted. */
+  previousSecretExpiresAt: string | null
+  noDataAlarmMinutes: number | null
+}
+
+/** A secret set by a request, returned once in that request's response. */
+export interface IssuedSecret {
+  field: string
+  value: string
+}
+
+export interface SourceChange {
+  source: SourceRecord
+  secret: IssuedSecret | null
+}
+
+/** What the ingest path needs to check a request: hashes to compare against, or keys to sign with. */
+export interface SourceCredentials {
+  source: SourceRecord
+  hashes: Uint8Array[]
+  keys: string[]
+}
+
+interface SourceRow {
+  id: string
+  label: string
+  log_types: string
+  stream_type: SourceConfig['streamType']
+  stream_options: string
+  auth_method: SourceConfig['authMethod']
+  auth_header_key: string | null
+  auth_hmac_alg: SourceConfig['authHmacAlg']
+  auth_hmac_scheme: SourceConfig['authHmacScheme']
+  auth_username: string | null
+  created_at: string
+  last_modified: string
+  previous_expires_at: string | null
+  no_data_minutes: number | null
+}
+
+interface SecretRow {
+  kind: 'hash' | 'sealed'
+  value: Uint8Array
+  expires_at: string | null
+}
+
+const SELECT_SOURCE = `
+  SELECT s.*,
+    (SELECT expires_at FROM source_secrets WHERE source_id = s.id AND slot = 'previous' AND expires_at > ?) AS previous_expires_at,
+    (SELECT minutes_threshold FROM alarms WHERE source_id = s.id AND type = 'SOURCE_NO_DATA') AS no_data_minutes
+  FROM sources s`
+
+export function createSourceStore(deps: { db: Database; box: SecretBox; clock: () => number }) {
+  const { db, box, clock } = deps
+  const now = () => new Date(clock()).toISOString()
+  const sql = {
+    one: db.prepare<SourceRow>(`${SELECT_SOURCE} WHERE s.id = ?`),
+    all: db.prepare<SourceRow>(`${SELECT_SOURCE} ORDER BY s.label COLLATE NOCASE`),
+    labelTaken: db.prepare<{ id: string }>('SELECT id FROM sources WHERE label = ? AND id != ?'),
+    insert: db.prepare(
+      `INSERT INTO sources (label, log_types, stream_type, stream_options, auth_method, auth_header_key,
+         auth_hmac_alg, auth_hmac_scheme, auth_username, id, created_at, last_modified)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    update: db.prepare(
+      `UPDATE sources SET label = ?, log_types = ?, stream_type = ?, stream_options = ?, auth_method = ?,
+         auth_header_key = ?, auth_hmac_alg = ?, auth_hmac_scheme = ?, auth_username = ?, last_modified = ?
+       WHERE id = ?`,
+    ),
+    touch: db.prepare('UPDATE sources SET last_modified = ? WHERE id = ?'),
+    remove: db.prepare('DELETE FROM sources WHERE id = ?'),
+    secrets: db.prepare<SecretRow>(
+      `SELECT kind, value, expires_at FROM source_secrets
+       WHERE source_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY slot`,
+    ),
+    current: db.prepare<SecretRow>("SELECT kind, value, expires_at FROM source_secrets WHERE source_id = ? AND slot = 'current'"),
+    dropSecrets: db.prepare('DELETE FROM source_secrets WHERE source_id = ?'),
+    putSecret: db.prepare(
+      'INSERT OR REPLACE INTO source_secrets (source_id, slot, kind, value, expires_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    putAlarm: db.prepare(
+      "INSERT OR REPLACE INTO alarms (source_id, type, minutes_threshold) VALUES (?, 'SOURCE_NO_DATA', ?)",
+    ),
+    dropAlarm: db.prepare("DELETE FROM alarms WHERE source_id = ? AND type = 'SOURCE_NO_DATA'"),
+  }
+
+  const read = (id: string): SourceRecord => {
+    const row = sql.one.get(now(), id)
+    if (!row) throw notFound(`no log source with integrationId ${id}`)
+    return toRecord(row)
+  }
+
+  const assertLabelFree = (label: string, id: string) => {
+    if (sql.labelTaken.get(label, id)) throw conflict(`integrationLabel "${label}" is already used by another source`, 'integrationLabel')
+  }
+
+  const storeSecret = (id: string, config: SourceConfig, value: string) => {
+    const sealed = config.authMethod === 'HMAC'
+    sql.putSecret.run(id, 'current', sealed ? 'sealed' : 'hash', sealed ? box.seal(value) : box.hash(value), null)
+  }
+
+  /** The configuration columns, in the order both `insert` and `update` name them. */
+  const columns = (c: SourceConfig) =>
+    [
+      c.label,
+      JSON.stringify(c.logTypes),
+      c.streamType,
+      JSON.stringify(c.streamOptions),
+      c.authMethod,
+      c.authHeaderKey,
+      c.authHmacAlg,
+      c.authHmacScheme,
+      c.authUsername,
+    ] as const
+
+  return {
+    create(input: SourceInput): SourceChange {
+      const config = normalizeSource(input)
+      const secret = chooseSecret(config, input, { generate: true })
+      const id = randomUUID()
+      db.transaction(() => {
+        assertLabelFree(config.label, id)
+        const stamp = now()
+        sql.insert.run(...columns(config), id, stamp, stamp)
+        if (secret) storeSecret(id, config, secret.value)
+        const alarm = input.noDataAlarm === undefined ? { minutesThreshold: DEFAULT_NO_DATA_MINUTES } : input.noDataAlarm
+        if (alarm) sql.putAlarm.run(id, alarm.minutesThreshold)
+      })
+      return { source: read(id), secret: secret && { field: secret.field, value: secret.value } }
+    },
+
+    list: (): SourceRecord[] => sql.all.all(now()).map(toRecord),
+    get: read,
+
+    /** Replaces the configuration; the stored secret stays unless the request gives one or it no longer fits. */
+    replace(id: string, input: SourceInput): SourceChange {
+      const config = normalizeSource(input)
+      return db.transaction(() => {
+        const before = read(id)
+        assertLabelFree(config.label, id)
+        const mustRenew = secretKind(before) !== secretKind(config)
+        const secret = chooseSecret(config, input, { generate: mustRenew })
+        sql.update.run(...columns(config), now(), id)
+        if (secret || mustRenew) sql.dropSecrets.run(id)
+        if (secret) storeSecret(id, config, secret.value)
+        if (input.noDataAlarm === null) sql.dropAlarm.run(id)
+        else if (input.noDataAlarm) sql.putAlarm.run(id, input.noDataAlarm.minutesThreshold)
+        return { source: read(id), secret: secret && { field: secret.field, value: secret.value } }
+      })
+    },
+
+    remove(id: string): void {
+      if (sql.remove.run(id).changes === 0) throw notFound(`no log source with integrationId ${id}`)
+    },
+
+    /** Issues a new secret; the old one stays valid for `graceSeconds` beside it. */
+    rotate(id: string, input: RotateInput): SourceChange {
+      return db.transaction(() => {
+        const source = read(id)
+        const secret = chooseSecret(source, input, { generate: true })
+        if (!secret) throw badRequest('a source with authMethod None has no secret to rotate', 'authMethod')
+        const old = sql.current.get(id)
+        sql.dropSecrets.run(id)
+        const graceMs = (input.graceSeconds ?? 0) * 1000
+        if (old && graceMs > 0) sql.putSecret.run(id, 'previous', old.kind, old.value, new Date(clock() + graceMs).toISOString())
+        storeSecret(id, source, secret.value)
+        sql.touch.run(now(), id)
+        return { source: read(id), secret: { field: secret.field, value: secret.value } }
+      })
+    },
+
+    credentials(id: string): SourceCredentials {
+      const source = read(id)
+      const rows = sql.secrets.all(id, now())
+      return {
+        source,
+        hashes: rows.filter((row) => row.kind === 'hash').map((row) => new Uint8Array(row.value)),
+        keys: rows.filter((row) => row.kind === 'sealed').map((row) => box.open(row.value)),
+      }
+    },
+  }
+}
+
+export type SourceStore = ReturnType<typeof createSourceStore>
+
+function toRecord(row: SourceRow): SourceRecord {
+  return {
+    id: row.id,
+    label: row.label,
+    logTypes: JSON.parse(row.log_types),
+    streamType: row.stream_type,
+    streamOptions: JSON.parse(row.stream_options),
+    authMethod: row.auth_method,
+    authHeaderKey: row.auth_header_key,
+    authHmacAlg: row.auth_hmac_alg,
+    authHmacScheme: row.auth_hmac_scheme,
+    authUsername: row.auth_username,
+    createdAt: row.created_at,
+    lastModified: row.last_modified,
+    previousSecretExpiresAt: row.previous_expires_at,
+    noDataAlarmMinutes: row.no_data_minutes,
+  }
+}

@@ -1,0 +1,54 @@
+/** Shared test scaffolding: temporary data directories and an app wired to a real registry. */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../src/app.ts'
+import { loadConfig } from '../src/config/load.ts'
+import { silentLogger } from '../src/logger.ts'
+import { openRegistry, type Registry } from '../src/registry/index.ts'
+
+export function tempDir(prefix = 'inlet-test-'): { path: string; [Symbol.dispose](): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix))
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+export const TEST_API_KEY = 'test-api-key-0123456789'
+export const BASE_URL = 'http://inlet.test'
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>
+  registry: Registry
+  dataDir: string
+  clock: { now: number }
+  /** Sends a request to the app; a plain object body is sent as JSON. */
+  call(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Response>
+  close(): void
+}
+
+export async function testApp(): Promise<TestApp> {
+  const dir = tempDir()
+  const clock = { now: Date.parse('2026-11-28T12:00:00Z') }
+  const { config } = loadConfig({ env: {}, flags: { data_dir: dir.path } })
+  const registry = await openRegistry({ dataDir: dir.path, envApiKey: TEST_API_KEY, logger: silentLogger, clock: () => clock.now })
+  const app = createApp({ config, registry, logger: silentLogger, publicUrl: () => BASE_URL })
+  return {
+    app,
+    registry,
+    dataDir: dir.path,
+    clock,
+    call(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers }
+      if (options.key !== null) headers['x-api-key'] = options.key ?? TEST_API_KEY
+      let body: string | undefined
+      if (options.body !== undefined) {
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+        headers['content-type'] ??= 'application/json'
+      }
+      return app.handle(new Request(`${BASE_URL}${path}`, { method, headers, body }))
+    },
+    close() {
+      registry.close()
+      dir[Symbol.dispose]()
+    },
+  }
+}
