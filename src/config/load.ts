@@ -50,9 +50,14 @@ export function loadConfig(sources: LoadSources = {}): { config: Config; file: s
   const problems: string[] = []
   const keys = configKeys()
   const raw: Record<string, unknown> = {}
+  /** Where each setting given came from, so a problem names the variable or flag to fix. */
+  const origins = new Map<string, string>()
 
   const file = sources.file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null)
-  if (file !== null) Object.assign(raw, readTomlFile(file, problems))
+  if (file !== null) {
+    Object.assign(raw, readTomlFile(file, problems))
+    for (const key of keys) origins.set(key.path.join('.'), file)
+  }
 
   const env = sources.env ?? {}
   const byEnvName = new Map(keys.map((key) => [key.envName, key]))
@@ -64,6 +69,7 @@ export function loadConfig(sources: LoadSources = {}): { config: Config; file: s
       continue
     }
     setPath(raw, key.path, convertText(value, key.schema, name, problems))
+    origins.set(key.path.join('.'), name)
   }
 
   const byPath = new Map(keys.map((key) => [key.path.join('.'), key]))
@@ -72,6 +78,7 @@ export function loadConfig(sources: LoadSources = {}): { config: Config; file: s
     if (!key) throw new Error(`flag for unknown config key ${path}`)
     const flagName = `--${path.replaceAll('_', '-')}`
     setPath(raw, key.path, typeof value === 'string' ? convertText(value, key.schema, flagName, problems) : value)
+    origins.set(path, flagName)
   }
 
   const withDefaults = Value.Default(ConfigSchema, raw)
@@ -84,7 +91,9 @@ export function loadConfig(sources: LoadSources = {}): { config: Config; file: s
         : choices?.every((choice) => typeof choice === 'string')
           ? `must be one of ${choices.join(', ')}`
           : error.message.toLowerCase()
-    problems.push(`${where}: ${what}${where === '(top level)' ? '' : ` (got ${JSON.stringify(valueAt(withDefaults, error.path))})`}`)
+    const origin = origins.get(where) ?? file ?? undefined
+    const got = where === '(top level)' ? '' : ` (got ${JSON.stringify(valueAt(withDefaults, error.path))})`
+    problems.push(`${where}${origin ? ` from ${origin}` : ''}: ${what}${got}`)
   }
   if (problems.length === 0) problems.push(...checkServing(withDefaults as Config))
   if (problems.length > 0) throw new ConfigError(problems)

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { tempDir } from '../helpers.ts'
+import { type RunningInlet, runCli, startInlet } from './server.ts'
+
+describe('inlet serve over HTTP', () => {
+  let inlet: RunningInlet
+  beforeAll(async () => {
+    inlet = await startInlet()
+  })
+  afterAll(async () => {
+    if (inlet.process.exitCode === null) await inlet.stop()
+  })
+
+  test('prints its URL and a generated API key once; healthz answers', async () => {
+    expect(inlet.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(inlet.apiKey.length).toBeGreaterThanOrEqual(32)
+    expect(await (await fetch(`${inlet.url}/healthz`)).json()).toEqual({ status: 'ok' })
+  })
+
+  test('a source created over HTTP reads back, with its ingest URL', async () => {
+    const headers = { 'x-api-key': inlet.apiKey, 'content-type': 'application/json' }
+    const created = await fetch(`${inlet.url}/log-sources/http`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ integrationLabel: 'e2e', authMethod: 'Bearer' }),
+    })
+    expect(created.status).toBe(201)
+    const source = (await created.json()) as Record<string, string>
+    expect(source.url).toBe(`${inlet.url}/http/${source.integrationId}`)
+    const read = await fetch(`${inlet.url}/log-sources/http/${source.integrationId}`, { headers })
+    expect(((await read.json()) as Record<string, string>).integrationLabel).toBe('e2e')
+  })
+
+  test('the CLI manages sources by label against the running server', async () => {
+    const env = { INLET_API_KEY: inlet.apiKey, INLET_SERVER: inlet.url }
+    const created = await runCli(['source', 'create', '--label', 'GitHub audit', '--auth', 'HMAC', '--hmac-scheme', 'github'], env)
+    expect(created.stderr).toBe('')
+    expect(created.code).toBe(0)
+    expect(created.stdout).toContain('X-Hub-Signature-256')
+    expect(created.stdout).toContain('shown once')
+    const listed = await runCli(['source', 'list'], env)
+    expect(listed.stdout).toContain('GitHub audit')
+    const shown = await runCli(['source', 'show', 'github AUDIT', '--json'], env)
+    const source = JSON.parse(shown.stdout)
+    expect(source.authHmacScheme).toBe('github')
+    expect(source.authSecretValue).toBeUndefined()
+    const rotated = await runCli(['source', 'rotate', 'GitHub audit', '--grace', '300', '--json'], env)
+    expect(JSON.parse(rotated.stdout).previousSecretExpiresAt).toBeString()
+    // The data dir's api-key file serves when INLET_API_KEY is unset.
+    const deleted = await runCli(['source', 'delete', source.integrationId, '--data-dir', inlet.dataDir], { INLET_SERVER: inlet.url })
+    expect(deleted.code).toBe(0)
+    const missing = await runCli(['source', 'show', 'GitHub audit'], env)
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('no source with label')
+  })
+
+  test('CLI errors are clear: wrong key, bad flag, no server', async () => {
+    const wrongKey = await runCli(['source', 'list'], { INLET_API_KEY: 'not-the-right-key-at-all', INLET_SERVER: inlet.url })
+    expect(wrongKey.code).toBe(1)
+    expect(wrongKey.stderr).toContain('401')
+    const badFlag = await runCli(['source', 'list', '--colour'], { INLET_API_KEY: inlet.apiKey })
+    expect(badFlag.code).toBe(2)
+    expect(badFlag.stderr).toContain("'--colour'")
+    const noServer = await runCli(['source', 'list', '--server', 'http://127.0.0.1:1'], { INLET_API_KEY: inlet.apiKey })
+    expect(noServer.code).toBe(1)
+    expect(noServer.stderr).toContain('cannot reach http://127.0.0.1:1')
+  })
+
+  test('a second server on the same port fails with a clear message', async () => {
+    using dir = tempDir()
+    const port = new URL(inlet.url).port
+    const second = await runCli(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dir.path])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain('already in use')
+  })
+
+  test('SIGTERM lets an in-flight request finish, then exits 0', async () => {
+    const { promise: sent, resolve: headersSent } = Promise.withResolvers<void>()
+    let push: (chunk: string) => void = () => {}
+    let end: () => void = () => {}
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (chunk) => controller.enqueue(new TextEncoder().encode(chunk))
+        end = () => controller.close()
+        headersSent()
+      },
+    })
+    const pending = fetch(`${inlet.url}/log-sources/http`, {
+      method: 'POST',
+      headers: { 'x-api-key': inlet.apiKey, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    await sent
+    push('{"integrationLabel": "slow", ')
+    await Bun.sleep(200)
+    const stopping = inlet.stop()
+    await Bun.sleep(200)
+    push('"authMethod": "None"}')
+    end()
+    expect((await pending).status).toBe(201)
+    const { code, stderr } = await stopping
+    expect(code).toBe(0)
+    expect(stderr).toContain('draining')
+  })
+})
+
+describe('inlet serve over HTTPS', () => {
+  test('serves TLS with a certificate made by openssl; the CLI talks to it', async () => {
+    using dir = tempDir()
+    const cert = join(dir.path, 'cert.pem')
+    const key = join(dir.path, 'key.pem')
+    const made = spawnSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+    ])
+    expect(made.status).toBe(0)
+    const inlet = await startInlet({ args: ['--tls-cert', cert, '--tls-key', key], env: { INLET_API_KEY: 'tls-test-api-key-0001' } })
+    try {
+      expect(inlet.url).toMatch(/^https:\/\//)
+      const response = await fetch(`${inlet.url}/healthz`, { tls: { ca: await Bun.file(cert).text() } } as RequestInit)
+      expect(await response.json()).toEqual({ status: 'ok' })
+      await expect(fetch(`${inlet.url}/healthz`)).rejects.toThrow()
+      const listed = await runCli(['source', 'list', '--insecure'], { INLET_API_KEY: 'tls-test-api-key-0001', INLET_SERVER: inlet.url })
+      expect(listed.stdout).toContain('no sources')
+    } finally {
+      expect((await inlet.stop()).code).toBe(0)
+    }
+  })
+})

@@ -1,0 +1,91 @@
+/**
+ * Runs the real server as a child process on port 0 with a temporary data directory: the source tree
+ * through Bun by default, or the compiled binary when INLET_BIN names one (CI's smoke test).
+ */
+import { type Subprocess, spawn } from 'bun'
+import { tempDir } from '../helpers.ts'
+
+export const INLET_COMMAND = process.env.INLET_BIN ? [process.env.INLET_BIN] : [process.execPath, 'src/main.ts']
+
+export interface RunningInlet {
+  url: string
+  dataDir: string
+  apiKey: string
+  process: Subprocess<'ignore', 'pipe', 'pipe'>
+  stdout: string[]
+  /** SIGTERM, then the exit code and everything written to stderr. */
+  stop(): Promise<{ code: number | null; stderr: string }>
+}
+
+export async function startInlet(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<RunningInlet> {
+  const dir = tempDir('inlet-e2e-')
+  const child = spawn([...INLET_COMMAND, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir.path, ...(options.args ?? [])], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const stdout: string[] = []
+  const reader = child.stdout.getReader()
+  const decoder = new TextDecoder()
+  let buffered = ''
+  const deadline = Date.now() + 15_000
+  let url: string | undefined
+  while (!url && Date.now() < deadline) {
+    const { done, value } = await reader.read()
+    if (done) break
+    buffered += decoder.decode(value, { stream: true })
+    const lines = buffered.split('\n')
+    buffered = lines.pop() ?? ''
+    stdout.push(...lines)
+    url = stdout.map((line) => /listening on (\S+)/.exec(line)?.[1]).find(Boolean)
+  }
+  if (!url) {
+    child.kill()
+    const stderr = await new Response(child.stderr).text()
+    dir[Symbol.dispose]()
+    throw new Error(`server did not start: ${stdout.join('\n')}\n${stderr}`)
+  }
+  // Keep draining stdout so the child never blocks on a full pipe.
+  void (async () => {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      stdout.push(...decoder.decode(value).split('\n').filter(Boolean))
+    }
+  })()
+  const keyLine = stdout.find((line) => line.startsWith('admin API key'))
+  const apiKey = options.env?.INLET_API_KEY ?? keyLine?.split(': ').pop() ?? ''
+  return {
+    url,
+    dataDir: dir.path,
+    apiKey,
+    process: child,
+    stdout,
+    async stop() {
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      const code = await child.exited
+      clearTimeout(timer)
+      const stderr = await new Response(child.stderr).text()
+      dir[Symbol.dispose]()
+      return { code, stderr }
+    },
+  }
+}
+
+/** Runs one CLI command to completion. */
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn([...INLET_COMMAND, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
+  return { code, stdout, stderr }
+}
