@@ -28,14 +28,24 @@ export function createApp(deps: AppDeps) {
         // The interactive page loads its script from a CDN; an offline appliance serves only the document.
         provider: null,
         documentation: {
-          info: { title: 'Inlet', version: VERSION, description: 'HTTP log-ingestion appliance: management API' },
+          info: {
+            title: 'Inlet',
+            version: VERSION,
+            description: 'HTTP log-ingestion appliance: management API',
+          },
           components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
           security: [{ apiKey: [] }],
         },
       }),
     )
     .use(healthz())
-    .use(logSourcesApi({ registry: deps.registry, publicUrl: deps.publicUrl, bodyBytesMax: deps.config.api.body_bytes_max }))
+    .use(
+      logSourcesApi({
+        registry: deps.registry,
+        publicUrl: deps.publicUrl,
+        bodyBytesMax: deps.config.api.body_bytes_max,
+      }),
+    )
 }
 
 export type App = ReturnType<typeof createApp>

@@ -19,7 +19,8 @@ export class AppError extends Error {
 
 export const badRequest = (message: string, field?: string) =>
   new AppError('VALIDATION_ERROR', 400, message, field)
-export const unauthorized = (message = 'missing or invalid API key') => new AppError('UNAUTHORIZED', 401, message)
+export const unauthorized = (message = 'missing or invalid API key') =>
+  new AppError('UNAUTHORIZED', 401, message)
 export const notFound = (message: string) => new AppError('NOT_FOUND', 404, message)
 export const conflict = (message: string, field?: string) => new AppError('CONFLICT', 409, message, field)
 

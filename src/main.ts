@@ -1,12 +1,12 @@
 #!/usr/bin/env bun
-/**
- * The `inlet` command: `serve` runs the appliance; `source` manages sources on a running one.
- */
-import { ConfigError } from './config/load.ts'
 import { parseFlags, serveFlagSpecs, UsageError } from './cli/flags.ts'
 import { MAIN_HELP, serveHelp } from './cli/help.ts'
 import { runServe } from './cli/serve.ts'
 import { runSource } from './cli/source.ts'
+/**
+ * The `inlet` command: `serve` runs the appliance; `source` manages sources on a running one.
+ */
+import { ConfigError } from './config/load.ts'
 import { VERSION } from './version.ts'
 
 const out = (text: string) => process.stdout.write(`${text}\n`)
@@ -47,7 +47,8 @@ async function serveCommand(argv: string[]): Promise<number> {
     out(serveHelp())
     return 0
   }
-  if (positionals.length > 0) throw new UsageError(`inlet serve: unexpected argument ${JSON.stringify(positionals[0])}`)
+  if (positionals.length > 0)
+    throw new UsageError(`inlet serve: unexpected argument ${JSON.stringify(positionals[0])}`)
   const flags: Record<string, string | boolean> = {}
   for (const spec of specs) {
     const value = values[spec.name]

@@ -21,7 +21,11 @@ export interface TestApp {
   dataDir: string
   clock: { now: number }
   /** Sends a request to the app; a plain object body is sent as JSON. */
-  call(method: string, path: string, options?: { body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Response>
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; key?: string | null; headers?: Record<string, string> },
+  ): Promise<Response>
   close(): void
 }
 
@@ -29,7 +33,12 @@ export async function testApp(): Promise<TestApp> {
   const dir = tempDir()
   const clock = { now: Date.parse('2026-11-28T12:00:00Z') }
   const { config } = loadConfig({ env: {}, flags: { data_dir: dir.path } })
-  const registry = await openRegistry({ dataDir: dir.path, envApiKey: TEST_API_KEY, logger: silentLogger, clock: () => clock.now })
+  const registry = await openRegistry({
+    dataDir: dir.path,
+    envApiKey: TEST_API_KEY,
+    logger: silentLogger,
+    clock: () => clock.now,
+  })
   const app = createApp({ config, registry, logger: silentLogger, publicUrl: () => BASE_URL })
   return {
     app,

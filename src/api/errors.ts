@@ -11,7 +11,13 @@ import { Elysia, ValidationError } from 'elysia'
 import { AppError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
-export function errorResponse(status: number, code: string, message: string, field?: string, headers?: HeadersInit) {
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  field?: string,
+  headers?: HeadersInit,
+) {
   const error = field === undefined ? { code, message } : { code, message, field }
   return new Response(JSON.stringify({ message, error }), {
     status,
@@ -20,23 +26,27 @@ export function errorResponse(status: number, code: string, message: string, fie
 }
 
 export const errorMapping = (logger: Logger) =>
-  new Elysia({ name: 'error-mapping' }).onError({ as: 'global' }, function mapError({ code, error: thrown, request }) {
-    // Elysia wraps whatever a body parser throws in a ParseError; ours throw AppErrors worth keeping.
-    const cause = thrown instanceof Error ? thrown.cause : undefined
-    const error = code === 'PARSE' && cause instanceof AppError ? cause : thrown
-    if (error instanceof AppError) return errorResponse(error.status, error.code, error.message, error.field)
-    if (error instanceof ValidationError) {
-      const { field, message } = describeValidation(error)
-      return errorResponse(400, 'VALIDATION_ERROR', message, field)
-    }
-    if (code === 'PARSE') return errorResponse(400, 'MALFORMED_JSON', 'request body is not valid JSON')
-    if (code === 'NOT_FOUND') {
-      const path = new URL(request.url).pathname
-      return errorResponse(404, 'NOT_FOUND', `no such endpoint: ${request.method} ${path}`)
-    }
-    logger.error('unhandled error', { path: new URL(request.url).pathname, error: String(error) })
-    return errorResponse(500, 'INTERNAL', 'internal error')
-  })
+  new Elysia({ name: 'error-mapping' }).onError(
+    { as: 'global' },
+    function mapError({ code, error: thrown, request }) {
+      // Elysia wraps whatever a body parser throws in a ParseError; ours throw AppErrors worth keeping.
+      const cause = thrown instanceof Error ? thrown.cause : undefined
+      const error = code === 'PARSE' && cause instanceof AppError ? cause : thrown
+      if (error instanceof AppError)
+        return errorResponse(error.status, error.code, error.message, error.field)
+      if (error instanceof ValidationError) {
+        const { field, message } = describeValidation(error)
+        return errorResponse(400, 'VALIDATION_ERROR', message, field)
+      }
+      if (code === 'PARSE') return errorResponse(400, 'MALFORMED_JSON', 'request body is not valid JSON')
+      if (code === 'NOT_FOUND') {
+        const path = new URL(request.url).pathname
+        return errorResponse(404, 'NOT_FOUND', `no such endpoint: ${request.method} ${path}`)
+      }
+      logger.error('unhandled error', { path: new URL(request.url).pathname, error: String(error) })
+      return errorResponse(500, 'INTERNAL', 'internal error')
+    },
+  )
 
 interface Issue {
   path: string
@@ -49,7 +59,8 @@ interface Issue {
 function describeValidation(error: ValidationError): { field: string | undefined; message: string } {
   const first = deepest(error.all[0] as Issue | undefined)
   const field = first?.path.replace(/^\//, '').replaceAll('/', '.') || undefined
-  const where = error.type === 'query' ? 'query parameter' : error.type === 'params' ? 'path parameter' : 'field'
+  const where =
+    error.type === 'query' ? 'query parameter' : error.type === 'params' ? 'path parameter' : 'field'
   if (!field) return { field, message: `request ${error.type}: ${first?.message ?? 'invalid'}` }
   return { field, message: `${where} ${field}: ${describeReason(first)}` }
 }
@@ -59,13 +70,17 @@ function deepest(issue: Issue | undefined): Issue | undefined {
   const branch = issue?.schema?.anyOf?.find((option) => option.type === 'object')
   if (!issue || !branch || typeof issue.value !== 'object' || issue.value === null) return issue
   const inner = Value.Errors(branch as TSchema, issue.value).First()
-  return inner ? { ...inner, schema: inner.schema as Issue["schema"], path: `${issue.path}${inner.path}` } : issue
+  return inner
+    ? { ...inner, schema: inner.schema as Issue['schema'], path: `${issue.path}${inner.path}` }
+    : issue
 }
 
 function describeReason(issue: Issue | undefined): string {
   const message = issue?.message ?? 'invalid'
   if (/unexpected property/i.test(message)) return 'unknown field'
-  const choices = issue?.schema?.anyOf?.map((option) => option.const).filter((value) => typeof value === 'string')
+  const choices = issue?.schema?.anyOf
+    ?.map((option) => option.const)
+    .filter((value) => typeof value === 'string')
   if (choices && choices.length > 0) return `must be one of ${choices.join(', ')}`
   return message.charAt(0).toLowerCase() + message.slice(1)
 }

@@ -4,8 +4,8 @@
  */
 import { Elysia, t } from 'elysia'
 import { badRequest } from '../errors.ts'
-import { RotateInput, Source, SourceInput } from '../registry/model.ts'
 import type { Registry } from '../registry/index.ts'
+import { RotateInput, Source, SourceInput } from '../registry/model.ts'
 import type { SourceChange, SourceRecord } from '../registry/sources.ts'
 import { readJsonBody } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
@@ -19,7 +19,8 @@ export interface LogSourcesDeps {
 
 export function logSourcesApi({ registry, publicUrl, bodyBytesMax }: LogSourcesDeps) {
   const { authorized, requireApiKey } = apiKeyCheck(registry.apiKey)
-  const parse = ({ request }: { request: Request }) => readJsonBody(request, { maxBytes: bodyBytesMax, authorized })
+  const parse = ({ request }: { request: Request }) =>
+    readJsonBody(request, { maxBytes: bodyBytesMax, authorized })
   const present = (source: SourceRecord) => toApiSource(source, publicUrl())
   const presentChange = ({ source, secret }: SourceChange) =>
     secret ? { ...present(source), [secret.field]: secret.value } : present(source)
@@ -30,25 +31,41 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax }: LogSourcesD
   // normalize: false makes an unknown field a 400 instead of silently dropping it.
   return new Elysia({ name: 'log-sources-api', prefix: '/log-sources/http', normalize: false })
     .onBeforeHandle(requireApiKey)
-    .post('/', ({ body, set }) => {
-      set.status = 201
-      return presentChange(sources.create(body))
-    }, { parse, body: SourceInput, response: { 201: Source }, detail: detail('Create a source') })
+    .post(
+      '/',
+      ({ body, set }) => {
+        set.status = 201
+        return presentChange(sources.create(body))
+      },
+      { parse, body: SourceInput, response: { 201: Source }, detail: detail('Create a source') },
+    )
     .get('/', () => ({ results: sources.list().map(present) }), {
       response: t.Object({ results: t.Array(Source) }),
       detail: detail('List sources'),
     })
-    .get('/:id', ({ params: { id } }) => present(sources.get(id)), { params, response: Source, detail: detail('Read a source') })
-    .put('/:id', ({ params: { id }, body }) => {
-      if (body.integrationId !== undefined && body.integrationId !== id) {
-        throw badRequest('integrationId in the body differs from the one in the path', 'integrationId')
-      }
-      return presentChange(sources.replace(id, body))
-    }, { parse, params, body: SourceInput, detail: detail('Replace a source (secrets kept unless given)') })
-    .delete('/:id', ({ params: { id }, set }) => {
-      sources.remove(id)
-      set.status = 204
-    }, { params, detail: detail('Delete a source') })
+    .get('/:id', ({ params: { id } }) => present(sources.get(id)), {
+      params,
+      response: Source,
+      detail: detail('Read a source'),
+    })
+    .put(
+      '/:id',
+      ({ params: { id }, body }) => {
+        if (body.integrationId !== undefined && body.integrationId !== id) {
+          throw badRequest('integrationId in the body differs from the one in the path', 'integrationId')
+        }
+        return presentChange(sources.replace(id, body))
+      },
+      { parse, params, body: SourceInput, detail: detail('Replace a source (secrets kept unless given)') },
+    )
+    .delete(
+      '/:id',
+      ({ params: { id }, set }) => {
+        sources.remove(id)
+        set.status = 204
+      },
+      { params, detail: detail('Delete a source') },
+    )
     .post('/:id/rotate-secret', ({ params: { id }, body }) => presentChange(sources.rotate(id, body)), {
       parse,
       params,

@@ -17,7 +17,8 @@ Environment:
 export function serveHelp(): string {
   const rows = serveFlagSpecs().map((flag) => {
     const shown = flag.boolean ? `--${flag.name}` : `--${flag.name} VALUE`
-    const fallback = flag.defaultValue === '' || flag.defaultValue === false ? '' : ` (default ${flag.defaultValue})`
+    const fallback =
+      flag.defaultValue === '' || flag.defaultValue === false ? '' : ` (default ${flag.defaultValue})`
     return `  ${shown.padEnd(28)} ${flag.description}${fallback}`
   })
   return `Usage: inlet serve [flags]

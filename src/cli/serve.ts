@@ -34,15 +34,24 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   const app = createApp({ config, registry, logger, publicUrl: () => baseUrl })
   let server: ReturnType<typeof serve>
   try {
-    server = serve(app, { hostname: listen.hostname, port: listen.port, tls, maxRequestBodySize: SERVER_BODY_BYTES_MAX })
+    server = serve(app, {
+      hostname: listen.hostname,
+      port: listen.port,
+      tls,
+      maxRequestBodySize: SERVER_BODY_BYTES_MAX,
+    })
   } catch (error) {
     registry.close()
     const code = (error as NodeJS.ErrnoException).code
-    throw new Error(`cannot listen on ${config.listen}: ${code === 'EADDRINUSE' ? 'the address is already in use' : String(error)}`)
+    throw new Error(
+      `cannot listen on ${config.listen}: ${code === 'EADDRINUSE' ? 'the address is already in use' : String(error)}`,
+    )
   }
   const scheme = tls ? 'https' : 'http'
   const listenUrl = `${scheme}://${urlHost(listen.hostname)}:${server.port}`
-  baseUrl = config.public_url.replace(/\/+$/, '') || `${scheme}://${urlHost(displayHost(listen.hostname))}:${server.port}`
+  baseUrl =
+    config.public_url.replace(/\/+$/, '') ||
+    `${scheme}://${urlHost(displayHost(listen.hostname))}:${server.port}`
 
   args.out(`inlet ${VERSION} listening on ${listenUrl}`)
   if (registry.apiKey.generated) {

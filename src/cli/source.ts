@@ -33,13 +33,19 @@ const OPTIONS = {
 type Values = ReturnType<typeof parseFlags>['values']
 type ApiSource = Record<string, unknown> & { integrationId: string; integrationLabel: string }
 
-export async function runSource(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void) {
+export async function runSource(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+) {
   const { values, positionals } = parseFlags(argv, OPTIONS, 'source')
   const [command, target, ...extra] = positionals
   if (values.help || command === undefined || command === 'help') return out(SOURCE_HELP)
-  if (extra.length > 0) throw new UsageError(`inlet source ${command}: unexpected argument ${JSON.stringify(extra[0])}`)
+  if (extra.length > 0)
+    throw new UsageError(`inlet source ${command}: unexpected argument ${JSON.stringify(extra[0])}`)
   const client = apiClient(values, env)
-  const print = (value: unknown, text: () => string) => out(values.json ? JSON.stringify(value, null, 2) : text())
+  const print = (value: unknown, text: () => string) =>
+    out(values.json ? JSON.stringify(value, null, 2) : text())
 
   switch (command) {
     case 'create': {
@@ -66,7 +72,9 @@ export async function runSource(argv: string[], env: Record<string, string | und
       return print(rotated, () => describe(rotated, true))
     }
     default:
-      throw new UsageError(`inlet source: unknown command ${JSON.stringify(command)} (see inlet source --help)`)
+      throw new UsageError(
+        `inlet source: unknown command ${JSON.stringify(command)} (see inlet source --help)`,
+      )
   }
 }
 
@@ -79,7 +87,8 @@ function apiClient(values: Values, env: Record<string, string | undefined>) {
   const server = String(values.server ?? env.INLET_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '')
   const dataDir = String(values['data-dir'] ?? env.INLET_DATA_DIR ?? './data')
   const key = readApiKey(dataDir, env)
-  if (key === null) throw new UsageError(`no API key: set INLET_API_KEY or point --data-dir at the server's data directory`)
+  if (key === null)
+    throw new UsageError(`no API key: set INLET_API_KEY or point --data-dir at the server's data directory`)
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     let response: Response
     try {
@@ -87,7 +96,10 @@ function apiClient(values: Values, env: Record<string, string | undefined>) {
         `${server}${path}`,
         {
           method,
-          headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            'x-api-key': key,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         },
         { insecure: Boolean(values.insecure) },
@@ -123,7 +135,10 @@ const SECRET_FIELD_OF: Record<string, string> = {
 
 function createBody(values: Values): Record<string, unknown> {
   if (values.label === undefined) throw new UsageError('inlet source create: --label is required')
-  if (values.auth === undefined) throw new UsageError('inlet source create: --auth is required (SharedSecret, HMAC, Bearer, Basic or None)')
+  if (values.auth === undefined)
+    throw new UsageError(
+      'inlet source create: --auth is required (SharedSecret, HMAC, Bearer, Basic or None)',
+    )
   const auth = String(values.auth)
   const body: Record<string, unknown> = {
     integrationLabel: values.label,
@@ -136,16 +151,20 @@ function createBody(values: Values): Record<string, unknown> {
     authUsername: values.username,
   }
   if (values.secret !== undefined) body[SECRET_FIELD_OF[auth] ?? 'authSecretValue'] = values.secret
-  if (values['envelope-field'] !== undefined) body.logStreamTypeOptions = { jsonArrayEnvelopeField: values['envelope-field'] }
+  if (values['envelope-field'] !== undefined)
+    body.logStreamTypeOptions = { jsonArrayEnvelopeField: values['envelope-field'] }
   const minutes = values['no-data-minutes']
-  if (minutes !== undefined) body.noDataAlarm = minutes === 'off' ? null : { minutesThreshold: wholeNumber(String(minutes), '--no-data-minutes') }
+  if (minutes !== undefined)
+    body.noDataAlarm =
+      minutes === 'off' ? null : { minutesThreshold: wholeNumber(String(minutes), '--no-data-minutes') }
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined))
 }
 
 function rotateBody(values: Values, source: ApiSource): Record<string, unknown> {
   const body: Record<string, unknown> = {}
   if (values.grace !== undefined) body.graceSeconds = wholeNumber(String(values.grace), '--grace')
-  if (values.secret !== undefined) body[SECRET_FIELD_OF[String(source.authMethod)] ?? 'authSecretValue'] = values.secret
+  if (values.secret !== undefined)
+    body[SECRET_FIELD_OF[String(source.authMethod)] ?? 'authSecretValue'] = values.secret
   return body
 }
 
@@ -179,16 +198,31 @@ function describe(source: ApiSource, withSecret: boolean): string {
   )
   const secretField = Object.values(SECRET_FIELD_OF).find((field) => typeof source[field] === 'string')
   if (withSecret && secretField) {
-    lines.push(`${secretField.padEnd(24)} ${source[secretField]}`, '', 'The secret is shown once: store it now.')
+    lines.push(
+      `${secretField.padEnd(24)} ${source[secretField]}`,
+      '',
+      'The secret is shown once: store it now.',
+    )
   }
   return lines.join('\n')
 }
 
 function table(sources: ApiSource[]): string {
   if (sources.length === 0) return 'no sources'
-  const rows = sources.map((s) => [s.integrationId, s.integrationLabel, String(s.authMethod), String(s.logStreamType)])
+  const rows = sources.map((s) => [
+    s.integrationId,
+    s.integrationLabel,
+    String(s.authMethod),
+    String(s.logStreamType),
+  ])
   const header = ['ID', 'LABEL', 'AUTH', 'STREAM']
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
-  const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  )
+  const format = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd()
   return [format(header), ...rows.map(format)].join('\n')
 }

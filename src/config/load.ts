@@ -77,7 +77,11 @@ export function loadConfig(sources: LoadSources = {}): { config: Config; file: s
     const key = byPath.get(path)
     if (!key) throw new Error(`flag for unknown config key ${path}`)
     const flagName = `--${path.replaceAll('_', '-')}`
-    setPath(raw, key.path, typeof value === 'string' ? convertText(value, key.schema, flagName, problems) : value)
+    setPath(
+      raw,
+      key.path,
+      typeof value === 'string' ? convertText(value, key.schema, flagName, problems) : value,
+    )
     origins.set(path, flagName)
   }
 

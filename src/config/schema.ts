@@ -24,17 +24,20 @@ export const ConfigSchema = T.Object(
     tls_key: T.String({ default: '', description: 'PEM private key file for tls_cert.' }),
     public_url: T.String({
       default: '',
-      description: 'Base of the source URLs shown to users (e.g. https://logs.example.com). Empty: derived from listen.',
+      description:
+        'Base of the source URLs shown to users (e.g. https://logs.example.com). Empty: derived from listen.',
     }),
     allow_plain_http: T.Boolean({
       default: false,
-      description: 'Allow listening on a non-loopback address without TLS (e.g. behind a TLS-terminating proxy).',
+      description:
+        'Allow listening on a non-loopback address without TLS (e.g. behind a TLS-terminating proxy).',
     }),
     shutdown_grace_ms: T.Integer({
       default: 10_000,
       minimum: 0,
       maximum: 600_000,
-      description: 'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the server exits.',
+      description:
+        'On SIGTERM/SIGINT, how long in-flight requests may take to finish before the server exits.',
     }),
     log_level: T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')], {
       default: 'info',

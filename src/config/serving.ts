@@ -17,7 +17,8 @@ export function parseListen(text: string): ListenAddress | string {
   const port = Number(match[3])
   if (port > 65_535) return `port ${port} is out of range 0..65535`
   const hostname = match[1] ?? (match[2] || '0.0.0.0')
-  if (match[1] !== undefined && isIP(match[1]) !== 6) return `${JSON.stringify(match[1])} is not an IPv6 address`
+  if (match[1] !== undefined && isIP(match[1]) !== 6)
+    return `${JSON.stringify(match[1])} is not an IPv6 address`
   return { hostname, port }
 }
 

@@ -17,7 +17,12 @@ export type HmacScheme = (typeof HMAC_SCHEMES)[number]
 
 /** A string that must be one of `values`; `Unsafe` keeps the union schema but types it as `V`. */
 const literals = <V extends string>(values: readonly V[], description: string) =>
-  T.Unsafe<V>(T.Union(values.map((value) => T.Literal(value)), { description }))
+  T.Unsafe<V>(
+    T.Union(
+      values.map((value) => T.Literal(value)),
+      { description },
+    ),
+  )
 
 /** Header names are RFC 9110 tokens; anything else could never arrive as a header. */
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
@@ -25,7 +30,12 @@ const SECRET = { minLength: 8, maxLength: 1024 }
 export const NO_DATA_MINUTES = { minimum: 15, maximum: 43_200 }
 
 export const NoDataAlarm = T.Object(
-  { minutesThreshold: T.Integer({ ...NO_DATA_MINUTES, description: 'Minutes without events before it fires.' }) },
+  {
+    minutesThreshold: T.Integer({
+      ...NO_DATA_MINUTES,
+      description: 'Minutes without events before it fires.',
+    }),
+  },
   { additionalProperties: false },
 )
 
@@ -48,7 +58,9 @@ export const SourceInput = T.Object(
         description: 'Schema names events are classified against, e.g. Custom.MyApp.',
       }),
     ),
-    logStreamType: T.Optional(literals(STREAM_TYPES, 'How a request body is split into events. Default Auto.')),
+    logStreamType: T.Optional(
+      literals(STREAM_TYPES, 'How a request body is split into events. Default Auto.'),
+    ),
     logStreamTypeOptions: T.Optional(
       T.Object(
         {
@@ -56,7 +68,8 @@ export const SourceInput = T.Object(
             T.String({
               pattern: '^[A-Za-z0-9_$@-]+(\\.[A-Za-z0-9_$@-]+)*$',
               maxLength: 256,
-              description: 'For JsonArray: dotted path of the array inside the body, e.g. Records or data.items.',
+              description:
+                'For JsonArray: dotted path of the array inside the body, e.g. Records or data.items.',
             }),
           ),
         },
@@ -64,12 +77,24 @@ export const SourceInput = T.Object(
       ),
     ),
     authMethod: literals(AUTH_METHODS, 'How senders authenticate.'),
-    authHeaderKey: T.Optional(T.String({ pattern: HEADER_NAME, maxLength: 128, description: 'Header carrying the secret or signature.' })),
-    authSecretValue: T.Optional(T.String({ ...SECRET, description: 'SharedSecret value or HMAC key; generated when absent.' })),
+    authHeaderKey: T.Optional(
+      T.String({
+        pattern: HEADER_NAME,
+        maxLength: 128,
+        description: 'Header carrying the secret or signature.',
+      }),
+    ),
+    authSecretValue: T.Optional(
+      T.String({ ...SECRET, description: 'SharedSecret value or HMAC key; generated when absent.' }),
+    ),
     authHmacAlg: T.Optional(literals(HMAC_ALGS, 'HMAC hash. Default sha256.')),
     authHmacScheme: T.Optional(literals(HMAC_SCHEMES, 'Signature scheme of the sender. Default raw.')),
-    authUsername: T.Optional(T.String({ minLength: 1, maxLength: 256, description: 'Basic auth user name.' })),
-    authPassword: T.Optional(T.String({ ...SECRET, description: 'Basic auth password; generated when absent.' })),
+    authUsername: T.Optional(
+      T.String({ minLength: 1, maxLength: 256, description: 'Basic auth user name.' }),
+    ),
+    authPassword: T.Optional(
+      T.String({ ...SECRET, description: 'Basic auth password; generated when absent.' }),
+    ),
     authBearerToken: T.Optional(T.String({ ...SECRET, description: 'Bearer token; generated when absent.' })),
     noDataAlarm: T.Optional(
       T.Union([NoDataAlarm, T.Null()], {
@@ -91,7 +116,9 @@ export const RotateInput = T.Object(
         description: 'How long the old secret stays valid beside the new one (0..30 days). Default 0.',
       }),
     ),
-    authSecretValue: T.Optional(T.String({ ...SECRET, description: 'The new secret, when the sender issues it.' })),
+    authSecretValue: T.Optional(
+      T.String({ ...SECRET, description: 'The new secret, when the sender issues it.' }),
+    ),
     authPassword: T.Optional(T.String(SECRET)),
     authBearerToken: T.Optional(T.String(SECRET)),
   },
@@ -110,7 +137,9 @@ export const Source = T.Object({
   authHmacAlg: T.Optional(literals(HMAC_ALGS, 'HMAC hash.')),
   authHmacScheme: T.Optional(literals(HMAC_SCHEMES, 'Signature scheme.')),
   authUsername: T.Optional(T.String()),
-  authSecretValue: T.Optional(T.String({ description: 'Only in the create, replace or rotate response that set it.' })),
+  authSecretValue: T.Optional(
+    T.String({ description: 'Only in the create, replace or rotate response that set it.' }),
+  ),
   authPassword: T.Optional(T.String({ description: 'Only in the response that set it.' })),
   authBearerToken: T.Optional(T.String({ description: 'Only in the response that set it.' })),
   previousSecretExpiresAt: T.Union([T.String(), T.Null()]),

@@ -27,7 +27,14 @@ export interface SourceConfig {
   authUsername: string | null
 }
 
-type AuthField = 'authHeaderKey' | 'authSecretValue' | 'authHmacAlg' | 'authHmacScheme' | 'authUsername' | 'authPassword' | 'authBearerToken'
+type AuthField =
+  | 'authHeaderKey'
+  | 'authSecretValue'
+  | 'authHmacAlg'
+  | 'authHmacScheme'
+  | 'authUsername'
+  | 'authPassword'
+  | 'authBearerToken'
 const AUTH_FIELDS: readonly AuthField[] = [
   'authHeaderKey',
   'authSecretValue',
@@ -50,7 +57,10 @@ const ALLOWED: Record<AuthMethod, readonly AuthField[]> = {
 const SCHEME: Record<HmacScheme, { header: (alg: HmacAlg) => string | null; algs: readonly HmacAlg[] }> = {
   raw: { header: () => null, algs: ['sha256', 'sha1', 'sha512'] },
   // GitHub signs into X-Hub-Signature-256 (SHA-256) and, for old integrations, X-Hub-Signature (SHA-1).
-  github: { header: (alg) => (alg === 'sha1' ? 'X-Hub-Signature' : 'X-Hub-Signature-256'), algs: ['sha256', 'sha1'] },
+  github: {
+    header: (alg) => (alg === 'sha1' ? 'X-Hub-Signature' : 'X-Hub-Signature-256'),
+    algs: ['sha256', 'sha1'],
+  },
   'standard-webhooks': { header: () => 'webhook-signature', algs: ['sha256'] },
   stripe: { header: () => 'Stripe-Signature', algs: ['sha256'] },
   slack: { header: () => 'X-Slack-Signature', algs: ['sha256'] },
@@ -89,9 +99,11 @@ export function normalizeSource(input: SourceInput): SourceConfig {
   }
   if (method === 'HMAC') applyHmacDefaults(config, input)
   if (method === 'Basic') {
-    if (config.authUsername === null) throw badRequest('authUsername is required for authMethod Basic', 'authUsername')
+    if (config.authUsername === null)
+      throw badRequest('authUsername is required for authMethod Basic', 'authUsername')
     // RFC 7617 section 2: the user-id cannot contain a colon, the password can.
-    if (config.authUsername.includes(':')) throw badRequest('authUsername must not contain ":" (RFC 7617)', 'authUsername')
+    if (config.authUsername.includes(':'))
+      throw badRequest('authUsername must not contain ":" (RFC 7617)', 'authUsername')
   }
   return config
 }
@@ -101,7 +113,10 @@ function applyHmacDefaults(config: SourceConfig, input: SourceInput) {
   const rules = SCHEME[scheme]
   const alg = input.authHmacAlg ?? rules.algs[0]!
   if (!rules.algs.includes(alg)) {
-    throw badRequest(`authHmacAlg ${alg} is not used by authHmacScheme ${scheme} (use ${rules.algs.join(' or ')})`, 'authHmacAlg')
+    throw badRequest(
+      `authHmacAlg ${alg} is not used by authHmacScheme ${scheme} (use ${rules.algs.join(' or ')})`,
+      'authHmacAlg',
+    )
   }
   config.authHmacScheme = scheme
   config.authHmacAlg = alg
@@ -143,7 +158,10 @@ function checkWebhookSecret(secret: string, field: string) {
   const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret)
   const bytes = match ? Buffer.from(match[1]!, 'base64').length : 0
   if (bytes < 24 || bytes > 64) {
-    throw badRequest(`${field} must be a Standard Webhooks secret: whsec_ followed by base64 of 24 to 64 bytes`, field)
+    throw badRequest(
+      `${field} must be a Standard Webhooks secret: whsec_ followed by base64 of 24 to 64 bytes`,
+      field,
+    )
   }
 }
 

@@ -50,7 +50,8 @@ export function createSecretBox(masterKey: Uint8Array): SecretBox {
     Buffer.from(hkdfSync('sha256', masterKey, new Uint8Array(0), `inlet ${purpose}`, 32))
   const hashKey = derive('secret-hash v1')
   const sealKey = derive('secret-seal v1')
-  const hash = (secret: string | Uint8Array) => new Uint8Array(createHmac('sha256', hashKey).update(secret).digest())
+  const hash = (secret: string | Uint8Array) =>
+    new Uint8Array(createHmac('sha256', hashKey).update(secret).digest())
   return {
     hash,
     matches(secret, storedHash) {

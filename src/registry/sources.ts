@@ -91,7 +91,9 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
       `SELECT kind, value, expires_at FROM source_secrets
        WHERE source_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY slot`,
     ),
-    current: db.prepare<SecretRow>("SELECT kind, value, expires_at FROM source_secrets WHERE source_id = ? AND slot = 'current'"),
+    current: db.prepare<SecretRow>(
+      "SELECT kind, value, expires_at FROM source_secrets WHERE source_id = ? AND slot = 'current'",
+    ),
     dropSecrets: db.prepare('DELETE FROM source_secrets WHERE source_id = ?'),
     putSecret: db.prepare(
       'INSERT OR REPLACE INTO source_secrets (source_id, slot, kind, value, expires_at) VALUES (?, ?, ?, ?, ?)',
@@ -109,12 +111,19 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
   }
 
   const assertLabelFree = (label: string, id: string) => {
-    if (sql.labelTaken.get(label, id)) throw conflict(`integrationLabel "${label}" is already used by another source`, 'integrationLabel')
+    if (sql.labelTaken.get(label, id))
+      throw conflict(`integrationLabel "${label}" is already used by another source`, 'integrationLabel')
   }
 
   const storeSecret = (id: string, config: SourceConfig, value: string) => {
     const sealed = config.authMethod === 'HMAC'
-    sql.putSecret.run(id, 'current', sealed ? 'sealed' : 'hash', sealed ? box.seal(value) : box.hash(value), null)
+    sql.putSecret.run(
+      id,
+      'current',
+      sealed ? 'sealed' : 'hash',
+      sealed ? box.seal(value) : box.hash(value),
+      null,
+    )
   }
 
   /** The configuration columns, in the order both `insert` and `update` name them. */
@@ -141,7 +150,8 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
         const stamp = now()
         sql.insert.run(...columns(config), id, stamp, stamp)
         if (secret) storeSecret(id, config, secret.value)
-        const alarm = input.noDataAlarm === undefined ? { minutesThreshold: DEFAULT_NO_DATA_MINUTES } : input.noDataAlarm
+        const alarm =
+          input.noDataAlarm === undefined ? { minutesThreshold: DEFAULT_NO_DATA_MINUTES } : input.noDataAlarm
         if (alarm) sql.putAlarm.run(id, alarm.minutesThreshold)
       })
       return { source: read(id), secret: secret && { field: secret.field, value: secret.value } }
@@ -180,7 +190,8 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
         const old = sql.current.get(id)
         sql.dropSecrets.run(id)
         const graceMs = (input.graceSeconds ?? 0) * 1000
-        if (old && graceMs > 0) sql.putSecret.run(id, 'previous', old.kind, old.value, new Date(clock() + graceMs).toISOString())
+        if (old && graceMs > 0)
+          sql.putSecret.run(id, 'previous', old.kind, old.value, new Date(clock() + graceMs).toISOString())
         storeSecret(id, source, secret.value)
         sql.touch.run(now(), id)
         return { source: read(id), secret: { field: secret.field, value: secret.value } }

@@ -48,7 +48,9 @@ async function openBun(path: string): Promise<Database> {
 
 async function openNode(path: string): Promise<Database> {
   const { DatabaseSync } = (await import('node:sqlite')) as unknown as {
-    DatabaseSync: new (path: string) => {
+    DatabaseSync: new (
+      path: string,
+    ) => {
       exec(sql: string): void
       prepare(sql: string): {
         run(...p: SqlValue[]): { changes: number | bigint }

@@ -13,7 +13,8 @@ const create = async (body: Record<string, unknown>) => {
   const response = await t.call('POST', '/log-sources/http', { body })
   return { status: response.status, body: (await response.json()) as Record<string, any> }
 }
-const count = async () => ((await (await t.call('GET', '/log-sources/http')).json()) as { results: unknown[] }).results.length
+const count = async () =>
+  ((await (await t.call('GET', '/log-sources/http')).json()) as { results: unknown[] }).results.length
 
 describe('API key', () => {
   test('missing or wrong key is 401, before the body is even parsed', async () => {
@@ -55,10 +56,19 @@ describe('create', () => {
   })
 
   test('HMAC schemes fill in their header and keep a supplied secret usable for signing', async () => {
-    const github = await create({ integrationLabel: 'gh', authMethod: 'HMAC', authHmacScheme: 'github', authSecretValue: 'my-github-secret' })
+    const github = await create({
+      integrationLabel: 'gh',
+      authMethod: 'HMAC',
+      authHmacScheme: 'github',
+      authSecretValue: 'my-github-secret',
+    })
     expect(github.body.authHeaderKey).toBe('X-Hub-Signature-256')
     expect(t.registry.sources.credentials(github.body.integrationId).keys).toEqual(['my-github-secret'])
-    const hooks = await create({ integrationLabel: 'sw', authMethod: 'HMAC', authHmacScheme: 'standard-webhooks' })
+    const hooks = await create({
+      integrationLabel: 'sw',
+      authMethod: 'HMAC',
+      authHmacScheme: 'standard-webhooks',
+    })
     expect(hooks.body.authSecretValue).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/)
     expect(hooks.body.authHeaderKey).toBe('webhook-signature')
   })
@@ -73,7 +83,11 @@ describe('create', () => {
       noDataAlarm: null,
     })
     expect(status).toBe(201)
-    expect(body).toMatchObject({ logTypes: ['AWS.CloudTrail'], logStreamTypeOptions: { jsonArrayEnvelopeField: 'Records' }, noDataAlarm: null })
+    expect(body).toMatchObject({
+      logTypes: ['AWS.CloudTrail'],
+      logStreamTypeOptions: { jsonArrayEnvelopeField: 'Records' },
+      noDataAlarm: null,
+    })
   })
 
   const invalid: [string, unknown, number, string | undefined][] = [
@@ -86,18 +100,88 @@ describe('create', () => {
     ['missing authMethod', { integrationLabel: 'x' }, 400, 'authMethod'],
     ['unknown authMethod', { integrationLabel: 'x', authMethod: 'Magic' }, 400, 'authMethod'],
     ['HMAC without authHeaderKey', { integrationLabel: 'x', authMethod: 'HMAC' }, 400, 'authHeaderKey'],
-    ['SharedSecret without authHeaderKey', { integrationLabel: 'x', authMethod: 'SharedSecret' }, 400, 'authHeaderKey'],
+    [
+      'SharedSecret without authHeaderKey',
+      { integrationLabel: 'x', authMethod: 'SharedSecret' },
+      400,
+      'authHeaderKey',
+    ],
     ['Basic without authUsername', { integrationLabel: 'x', authMethod: 'Basic' }, 400, 'authUsername'],
-    ['Basic user with a colon', { integrationLabel: 'x', authMethod: 'Basic', authUsername: 'a:b' }, 400, 'authUsername'],
-    ['a field of another method', { integrationLabel: 'x', authMethod: 'Bearer', authHeaderKey: 'X-A' }, 400, 'authHeaderKey'],
-    ['a secret of another method', { integrationLabel: 'x', authMethod: 'SharedSecret', authHeaderKey: 'X-A', authBearerToken: 'abcdefghij' }, 400, 'authBearerToken'],
-    ['a header name that is no token', { integrationLabel: 'x', authMethod: 'SharedSecret', authHeaderKey: 'X A' }, 400, 'authHeaderKey'],
-    ['a short secret', { integrationLabel: 'x', authMethod: 'Bearer', authBearerToken: 'short' }, 400, 'authBearerToken'],
-    ['a bad whsec secret', { integrationLabel: 'x', authMethod: 'HMAC', authHmacScheme: 'standard-webhooks', authSecretValue: 'not-a-whsec-secret' }, 400, 'authSecretValue'],
-    ['an algorithm the scheme does not use', { integrationLabel: 'x', authMethod: 'HMAC', authHmacScheme: 'stripe', authHmacAlg: 'sha512' }, 400, 'authHmacAlg'],
-    ['envelope on a non-array stream', { integrationLabel: 'x', authMethod: 'None', logStreamType: 'Lines', logStreamTypeOptions: { jsonArrayEnvelopeField: 'Records' } }, 400, 'logStreamTypeOptions.jsonArrayEnvelopeField'],
-    ['a bad log type name', { integrationLabel: 'x', authMethod: 'None', logTypes: ['not a name'] }, 400, 'logTypes.0'],
-    ['an alarm out of range', { integrationLabel: 'x', authMethod: 'None', noDataAlarm: { minutesThreshold: 5 } }, 400, 'noDataAlarm.minutesThreshold'],
+    [
+      'Basic user with a colon',
+      { integrationLabel: 'x', authMethod: 'Basic', authUsername: 'a:b' },
+      400,
+      'authUsername',
+    ],
+    [
+      'a field of another method',
+      { integrationLabel: 'x', authMethod: 'Bearer', authHeaderKey: 'X-A' },
+      400,
+      'authHeaderKey',
+    ],
+    [
+      'a secret of another method',
+      {
+        integrationLabel: 'x',
+        authMethod: 'SharedSecret',
+        authHeaderKey: 'X-A',
+        authBearerToken: 'abcdefghij',
+      },
+      400,
+      'authBearerToken',
+    ],
+    [
+      'a header name that is no token',
+      { integrationLabel: 'x', authMethod: 'SharedSecret', authHeaderKey: 'X A' },
+      400,
+      'authHeaderKey',
+    ],
+    [
+      'a short secret',
+      { integrationLabel: 'x', authMethod: 'Bearer', authBearerToken: 'short' },
+      400,
+      'authBearerToken',
+    ],
+    [
+      'a bad whsec secret',
+      {
+        integrationLabel: 'x',
+        authMethod: 'HMAC',
+        authHmacScheme: 'standard-webhooks',
+        authSecretValue: 'not-a-whsec-secret',
+      },
+      400,
+      'authSecretValue',
+    ],
+    [
+      'an algorithm the scheme does not use',
+      { integrationLabel: 'x', authMethod: 'HMAC', authHmacScheme: 'stripe', authHmacAlg: 'sha512' },
+      400,
+      'authHmacAlg',
+    ],
+    [
+      'envelope on a non-array stream',
+      {
+        integrationLabel: 'x',
+        authMethod: 'None',
+        logStreamType: 'Lines',
+        logStreamTypeOptions: { jsonArrayEnvelopeField: 'Records' },
+      },
+      400,
+      'logStreamTypeOptions.jsonArrayEnvelopeField',
+    ],
+    [
+      'a bad log type name',
+      { integrationLabel: 'x', authMethod: 'None', logTypes: ['not a name'] },
+      400,
+      'logTypes.0',
+    ],
+    [
+      'an alarm out of range',
+      { integrationLabel: 'x', authMethod: 'None', noDataAlarm: { minutesThreshold: 5 } },
+      400,
+      'noDataAlarm.minutesThreshold',
+    ],
   ]
   test.each(invalid)('%s → %d naming the field, nothing stored', async (_, body, status, field) => {
     const response = await t.call('POST', '/log-sources/http', { body })
@@ -121,7 +205,9 @@ describe('create', () => {
   })
 
   test('an oversized body is 413', async () => {
-    const response = await t.call('POST', '/log-sources/http', { body: { integrationLabel: 'x'.repeat(2_000_000), authMethod: 'None' } })
+    const response = await t.call('POST', '/log-sources/http', {
+      body: { integrationLabel: 'x'.repeat(2_000_000), authMethod: 'None' },
+    })
     expect(response.status).toBe(413)
   })
 })
@@ -130,7 +216,13 @@ describe('read, replace, delete', () => {
   test('unknown ids are 404', async () => {
     const id = '00000000-0000-4000-8000-000000000000'
     expect((await t.call('GET', `/log-sources/http/${id}`)).status).toBe(404)
-    expect((await t.call('PUT', `/log-sources/http/${id}`, { body: { integrationLabel: 'x', authMethod: 'None' } })).status).toBe(404)
+    expect(
+      (
+        await t.call('PUT', `/log-sources/http/${id}`, {
+          body: { integrationLabel: 'x', authMethod: 'None' },
+        })
+      ).status,
+    ).toBe(404)
     expect((await t.call('DELETE', `/log-sources/http/${id}`)).status).toBe(404)
     expect((await t.call('POST', `/log-sources/http/${id}/rotate-secret`)).status).toBe(404)
   })
@@ -141,7 +233,9 @@ describe('read, replace, delete', () => {
     const before = t.registry.sources.credentials(id).hashes
     t.clock.now += 1000
     const got = (await (await t.call('GET', `/log-sources/http/${id}`)).json()) as any
-    const response = await t.call('PUT', `/log-sources/http/${id}`, { body: { ...got, integrationLabel: 'app-renamed' } })
+    const response = await t.call('PUT', `/log-sources/http/${id}`, {
+      body: { ...got, integrationLabel: 'app-renamed' },
+    })
     expect(response.status).toBe(200)
     const replaced = (await response.json()) as any
     expect(replaced.integrationLabel).toBe('app-renamed')
@@ -164,10 +258,16 @@ describe('read, replace, delete', () => {
   test('replace refuses a duplicate label and a mismatched id, changing nothing', async () => {
     await create({ integrationLabel: 'one', authMethod: 'None' })
     const { body: two } = await create({ integrationLabel: 'two', authMethod: 'None' })
-    const clash = await t.call('PUT', `/log-sources/http/${two.integrationId}`, { body: { integrationLabel: 'ONE', authMethod: 'None' } })
+    const clash = await t.call('PUT', `/log-sources/http/${two.integrationId}`, {
+      body: { integrationLabel: 'ONE', authMethod: 'None' },
+    })
     expect(clash.status).toBe(409)
     const mismatch = await t.call('PUT', `/log-sources/http/${two.integrationId}`, {
-      body: { integrationId: '00000000-0000-4000-8000-000000000000', integrationLabel: 'three', authMethod: 'None' },
+      body: {
+        integrationId: '00000000-0000-4000-8000-000000000000',
+        integrationLabel: 'three',
+        authMethod: 'None',
+      },
     })
     expect(mismatch.status).toBe(400)
     const read = (await (await t.call('GET', `/log-sources/http/${two.integrationId}`)).json()) as any
@@ -184,14 +284,22 @@ describe('read, replace, delete', () => {
 
 describe('rotate-secret', () => {
   test('the old secret stays valid for the grace period only', async () => {
-    const { body } = await create({ integrationLabel: 'rot', authMethod: 'SharedSecret', authHeaderKey: 'X-Key', authSecretValue: 'old-secret-value' })
+    const { body } = await create({
+      integrationLabel: 'rot',
+      authMethod: 'SharedSecret',
+      authHeaderKey: 'X-Key',
+      authSecretValue: 'old-secret-value',
+    })
     const id = body.integrationId
-    const response = await t.call('POST', `/log-sources/http/${id}/rotate-secret`, { body: { graceSeconds: 60 } })
+    const response = await t.call('POST', `/log-sources/http/${id}/rotate-secret`, {
+      body: { graceSeconds: 60 },
+    })
     expect(response.status).toBe(200)
     const rotated = (await response.json()) as any
     expect(rotated.authSecretValue).not.toBe('old-secret-value')
     expect(rotated.previousSecretExpiresAt).toBe(new Date(t.clock.now + 60_000).toISOString())
-    const box = (secret: string) => t.registry.sources.credentials(id).hashes.some((hash) => sameHash(secret, hash))
+    const box = (secret: string) =>
+      t.registry.sources.credentials(id).hashes.some((hash) => sameHash(secret, hash))
     expect(box('old-secret-value')).toBe(true)
     expect(box(rotated.authSecretValue)).toBe(true)
     t.clock.now += 61_000
@@ -200,8 +308,15 @@ describe('rotate-secret', () => {
   })
 
   test('without grace the old secret stops at once; a sender-issued secret can be given', async () => {
-    const { body } = await create({ integrationLabel: 'hk', authMethod: 'HMAC', authHeaderKey: 'X-Sig', authSecretValue: 'first-hmac-key' })
-    const response = await t.call('POST', `/log-sources/http/${body.integrationId}/rotate-secret`, { body: { authSecretValue: 'second-hmac-key' } })
+    const { body } = await create({
+      integrationLabel: 'hk',
+      authMethod: 'HMAC',
+      authHeaderKey: 'X-Sig',
+      authSecretValue: 'first-hmac-key',
+    })
+    const response = await t.call('POST', `/log-sources/http/${body.integrationId}/rotate-secret`, {
+      body: { authSecretValue: 'second-hmac-key' },
+    })
     expect(((await response.json()) as any).authSecretValue).toBe('second-hmac-key')
     expect(t.registry.sources.credentials(body.integrationId).keys).toEqual(['second-hmac-key'])
   })
@@ -210,17 +325,40 @@ describe('rotate-secret', () => {
     const { body } = await create({ integrationLabel: 'open', authMethod: 'None' })
     expect((await t.call('POST', `/log-sources/http/${body.integrationId}/rotate-secret`)).status).toBe(400)
     const { body: bearer } = await create({ integrationLabel: 'b', authMethod: 'Bearer' })
-    const response = await t.call('POST', `/log-sources/http/${bearer.integrationId}/rotate-secret`, { body: { graceSeconds: -1 } })
+    const response = await t.call('POST', `/log-sources/http/${bearer.integrationId}/rotate-secret`, {
+      body: { graceSeconds: -1 },
+    })
     expect(response.status).toBe(400)
   })
 })
 
 test('a dump of the database reveals no secret', async () => {
   const secrets = [
-    (await create({ integrationLabel: 'a', authMethod: 'SharedSecret', authHeaderKey: 'X-K', authSecretValue: 'plain-shared-secret-1' })).body.authSecretValue,
-    (await create({ integrationLabel: 'b', authMethod: 'HMAC', authHeaderKey: 'X-S', authSecretValue: 'plain-hmac-key-2' })).body.authSecretValue,
+    (
+      await create({
+        integrationLabel: 'a',
+        authMethod: 'SharedSecret',
+        authHeaderKey: 'X-K',
+        authSecretValue: 'plain-shared-secret-1',
+      })
+    ).body.authSecretValue,
+    (
+      await create({
+        integrationLabel: 'b',
+        authMethod: 'HMAC',
+        authHeaderKey: 'X-S',
+        authSecretValue: 'plain-hmac-key-2',
+      })
+    ).body.authSecretValue,
     (await create({ integrationLabel: 'c', authMethod: 'Bearer' })).body.authBearerToken,
-    (await create({ integrationLabel: 'd', authMethod: 'Basic', authUsername: 'u', authPassword: 'plain-password-3' })).body.authPassword,
+    (
+      await create({
+        integrationLabel: 'd',
+        authMethod: 'Basic',
+        authUsername: 'u',
+        authPassword: 'plain-password-3',
+      })
+    ).body.authPassword,
     'test-api-key-0123456789',
   ]
   const dump = readdirSync(t.dataDir)

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { tempDir } from '../helpers.ts'
 import { runCli } from '../e2e/server.ts'
+import { tempDir } from '../helpers.ts'
 
 describe('inlet command line', () => {
   test('--version prints the package version', async () => {
@@ -12,7 +12,15 @@ describe('inlet command line', () => {
   test('--help lists the commands; serve --help lists every contract flag', async () => {
     expect((await runCli(['--help'])).stdout).toContain('inlet serve')
     const serve = (await runCli(['serve', '--help'])).stdout
-    for (const flag of ['--config', '--data-dir', '--listen', '--tls-cert', '--tls-key', '--public-url', '--allow-plain-http']) {
+    for (const flag of [
+      '--config',
+      '--data-dir',
+      '--listen',
+      '--tls-cert',
+      '--tls-key',
+      '--public-url',
+      '--allow-plain-http',
+    ]) {
       expect(serve).toContain(flag)
     }
     expect((await runCli(['source', '--help'])).stdout).toContain('rotate')
@@ -31,9 +39,12 @@ describe('inlet command line', () => {
 
   test('a bad configuration exits 78 listing every problem', async () => {
     using dir = tempDir()
-    const result = await runCli(['serve', '--data-dir', dir.path, '--listen', '0.0.0.0:0', '--shutdown-grace-ms', 'soon'], {
-      INLET_LOG_LEVEL: 'loud',
-    })
+    const result = await runCli(
+      ['serve', '--data-dir', dir.path, '--listen', '0.0.0.0:0', '--shutdown-grace-ms', 'soon'],
+      {
+        INLET_LOG_LEVEL: 'loud',
+      },
+    )
     expect(result.code).toBe(78)
     expect(result.stderr).toContain('INLET_LOG_LEVEL')
     expect(result.stderr).toContain('--shutdown-grace-ms')

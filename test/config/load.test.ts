@@ -30,8 +30,12 @@ describe('config files', () => {
     const file = parseToml(text) as Record<string, unknown>
     const defaults = Value.Default(ConfigSchema, {}) as Record<string, unknown>
     for (const key of configKeys()) {
-      const at = (root: Record<string, unknown>) => key.path.reduce<unknown>((node, part) => (node as Record<string, unknown>)?.[part], root)
-      expect({ key: key.path.join('.'), value: at(file) }).toEqual({ key: key.path.join('.'), value: at(defaults) })
+      const at = (root: Record<string, unknown>) =>
+        key.path.reduce<unknown>((node, part) => (node as Record<string, unknown>)?.[part], root)
+      expect({ key: key.path.join('.'), value: at(file) }).toEqual({
+        key: key.path.join('.'),
+        value: at(defaults),
+      })
       expect(typeof key.schema.description).toBe('string')
     }
   })
@@ -51,10 +55,18 @@ describe('loadConfig', () => {
   test('file < environment < flags', () => {
     using dir = tempDir()
     const file = join(dir.path, 'inlet.toml')
-    writeFileSync(file, 'listen = "127.0.0.1:1"\ndata_dir = "/from-file"\nshutdown_grace_ms = 5\n[api]\nbody_bytes_max = 2048\n')
+    writeFileSync(
+      file,
+      'listen = "127.0.0.1:1"\ndata_dir = "/from-file"\nshutdown_grace_ms = 5\n[api]\nbody_bytes_max = 2048\n',
+    )
     const { config } = loadConfig({
       file,
-      env: { INLET_LISTEN: '127.0.0.1:2', INLET_SHUTDOWN_GRACE_MS: '7', INLET_API_BODY_BYTES_MAX: '4096', INLET_API_KEY: 'ignored-here' },
+      env: {
+        INLET_LISTEN: '127.0.0.1:2',
+        INLET_SHUTDOWN_GRACE_MS: '7',
+        INLET_API_BODY_BYTES_MAX: '4096',
+        INLET_API_KEY: 'ignored-here',
+      },
       flags: { listen: '127.0.0.1:3' },
     })
     expect(config.listen).toBe('127.0.0.1:3')
@@ -66,7 +78,10 @@ describe('loadConfig', () => {
   test('a bad configuration lists every problem at once', () => {
     using dir = tempDir()
     const file = join(dir.path, 'inlet.toml')
-    writeFileSync(file, 'lissten = "x"\nshutdown_grace_ms = "soon"\nlog_level = "loud"\n[api]\nbody_bytes_max = 1\n')
+    writeFileSync(
+      file,
+      'lissten = "x"\nshutdown_grace_ms = "soon"\nlog_level = "loud"\n[api]\nbody_bytes_max = 1\n',
+    )
     const problems = problemsOf(() =>
       loadConfig({ file, env: { INLET_ALLOW_PLAIN_HTTP: 'maybe', INLET_NO_SUCH: '1' } }),
     )
@@ -88,17 +103,29 @@ describe('loadConfig', () => {
   })
 
   test('an unreadable config file is an error, not a silent default', () => {
-    expect(problemsOf(() => loadConfig({ file: '/nonexistent/inlet.toml', env: {} }))[0]).toContain('cannot be read')
+    expect(problemsOf(() => loadConfig({ file: '/nonexistent/inlet.toml', env: {} }))[0]).toContain(
+      'cannot be read',
+    )
   })
 
   test('non-loopback without TLS is refused unless allow_plain_http', () => {
-    const plain = problemsOf(() => loadConfig({ file: 'config/inlet.toml', env: {}, flags: { listen: '0.0.0.0:8080' } }))
+    const plain = problemsOf(() =>
+      loadConfig({ file: 'config/inlet.toml', env: {}, flags: { listen: '0.0.0.0:8080' } }),
+    )
     expect(plain[0]).toContain('not a loopback address')
     expect(() =>
-      loadConfig({ file: 'config/inlet.toml', env: {}, flags: { listen: '0.0.0.0:8080', allow_plain_http: true } }),
+      loadConfig({
+        file: 'config/inlet.toml',
+        env: {},
+        flags: { listen: '0.0.0.0:8080', allow_plain_http: true },
+      }),
     ).not.toThrow()
     expect(() =>
-      loadConfig({ file: 'config/inlet.toml', env: {}, flags: { listen: '0.0.0.0:8080', tls_cert: 'c.pem', tls_key: 'k.pem' } }),
+      loadConfig({
+        file: 'config/inlet.toml',
+        env: {},
+        flags: { listen: '0.0.0.0:8080', tls_cert: 'c.pem', tls_key: 'k.pem' },
+      }),
     ).not.toThrow()
   })
 

@@ -35,7 +35,10 @@ describe('inlet serve over HTTP', () => {
 
   test('the CLI manages sources by label against the running server', async () => {
     const env = { INLET_API_KEY: inlet.apiKey, INLET_SERVER: inlet.url }
-    const created = await runCli(['source', 'create', '--label', 'GitHub audit', '--auth', 'HMAC', '--hmac-scheme', 'github'], env)
+    const created = await runCli(
+      ['source', 'create', '--label', 'GitHub audit', '--auth', 'HMAC', '--hmac-scheme', 'github'],
+      env,
+    )
     expect(created.stderr).toBe('')
     expect(created.code).toBe(0)
     expect(created.stdout).toContain('X-Hub-Signature-256')
@@ -49,7 +52,9 @@ describe('inlet serve over HTTP', () => {
     const rotated = await runCli(['source', 'rotate', 'GitHub audit', '--grace', '300', '--json'], env)
     expect(JSON.parse(rotated.stdout).previousSecretExpiresAt).toBeString()
     // The data dir's api-key file serves when INLET_API_KEY is unset.
-    const deleted = await runCli(['source', 'delete', source.integrationId, '--data-dir', inlet.dataDir], { INLET_SERVER: inlet.url })
+    const deleted = await runCli(['source', 'delete', source.integrationId, '--data-dir', inlet.dataDir], {
+      INLET_SERVER: inlet.url,
+    })
     expect(deleted.code).toBe(0)
     const missing = await runCli(['source', 'show', 'GitHub audit'], env)
     expect(missing.code).toBe(1)
@@ -57,13 +62,18 @@ describe('inlet serve over HTTP', () => {
   })
 
   test('CLI errors are clear: wrong key, bad flag, no server', async () => {
-    const wrongKey = await runCli(['source', 'list'], { INLET_API_KEY: 'not-the-right-key-at-all', INLET_SERVER: inlet.url })
+    const wrongKey = await runCli(['source', 'list'], {
+      INLET_API_KEY: 'not-the-right-key-at-all',
+      INLET_SERVER: inlet.url,
+    })
     expect(wrongKey.code).toBe(1)
     expect(wrongKey.stderr).toContain('401')
     const badFlag = await runCli(['source', 'list', '--colour'], { INLET_API_KEY: inlet.apiKey })
     expect(badFlag.code).toBe(2)
     expect(badFlag.stderr).toContain("'--colour'")
-    const noServer = await runCli(['source', 'list', '--server', 'http://127.0.0.1:1'], { INLET_API_KEY: inlet.apiKey })
+    const noServer = await runCli(['source', 'list', '--server', 'http://127.0.0.1:1'], {
+      INLET_API_KEY: inlet.apiKey,
+    })
     expect(noServer.code).toBe(1)
     expect(noServer.stderr).toContain('cannot reach http://127.0.0.1:1')
   })
@@ -113,17 +123,38 @@ describe('inlet serve over HTTPS', () => {
     const cert = join(dir.path, 'cert.pem')
     const key = join(dir.path, 'key.pem')
     const made = spawnSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
     ])
     expect(made.status).toBe(0)
-    const inlet = await startInlet({ args: ['--tls-cert', cert, '--tls-key', key], env: { INLET_API_KEY: 'tls-test-api-key-0001' } })
+    const inlet = await startInlet({
+      args: ['--tls-cert', cert, '--tls-key', key],
+      env: { INLET_API_KEY: 'tls-test-api-key-0001' },
+    })
     try {
       expect(inlet.url).toMatch(/^https:\/\//)
-      const response = await fetch(`${inlet.url}/healthz`, { tls: { ca: await Bun.file(cert).text() } } as RequestInit)
+      const response = await fetch(`${inlet.url}/healthz`, {
+        tls: { ca: await Bun.file(cert).text() },
+      } as RequestInit)
       expect(await response.json()).toEqual({ status: 'ok' })
       await expect(fetch(`${inlet.url}/healthz`)).rejects.toThrow()
-      const listed = await runCli(['source', 'list', '--insecure'], { INLET_API_KEY: 'tls-test-api-key-0001', INLET_SERVER: inlet.url })
+      const listed = await runCli(['source', 'list', '--insecure'], {
+        INLET_API_KEY: 'tls-test-api-key-0001',
+        INLET_SERVER: inlet.url,
+      })
       expect(listed.stdout).toContain('no sources')
     } finally {
       expect((await inlet.stop()).code).toBe(0)

@@ -5,7 +5,9 @@
 import { type Subprocess, spawn } from 'bun'
 import { tempDir } from '../helpers.ts'
 
-export const INLET_COMMAND = process.env.INLET_BIN ? [process.env.INLET_BIN] : [process.execPath, 'src/main.ts']
+export const INLET_COMMAND = process.env.INLET_BIN
+  ? [process.env.INLET_BIN]
+  : [process.execPath, 'src/main.ts']
 
 export interface RunningInlet {
   url: string
@@ -17,14 +19,19 @@ export interface RunningInlet {
   stop(): Promise<{ code: number | null; stderr: string }>
 }
 
-export async function startInlet(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<RunningInlet> {
+export async function startInlet(
+  options: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<RunningInlet> {
   const dir = tempDir('inlet-e2e-')
-  const child = spawn([...INLET_COMMAND, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir.path, ...(options.args ?? [])], {
-    env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
+  const child = spawn(
+    [...INLET_COMMAND, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir.path, ...(options.args ?? [])],
+    {
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  )
   const stdout: string[] = []
   const reader = child.stdout.getReader()
   const decoder = new TextDecoder()

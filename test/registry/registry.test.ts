@@ -55,7 +55,9 @@ describe('migrations', () => {
     using dir = tempDir()
     const db = await openDatabase(join(dir.path, 'm.db'))
     migrate(db, ['CREATE TABLE a (x INTEGER)'])
-    expect(() => migrate(db, ['CREATE TABLE a (x INTEGER)', 'CREATE TABLE b (x); SELECT * FROM nowhere'])).toThrow()
+    expect(() =>
+      migrate(db, ['CREATE TABLE a (x INTEGER)', 'CREATE TABLE b (x); SELECT * FROM nowhere']),
+    ).toThrow()
     expect(db.prepare<{ user_version: number }>('PRAGMA user_version').get()?.user_version).toBe(1)
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeUndefined()
     db.close()
@@ -84,10 +86,16 @@ describe('API key', () => {
 
   test('INLET_API_KEY wins over the file, and must not be trivially short', async () => {
     using dir = tempDir()
-    const registry = await openRegistry({ dataDir: dir.path, envApiKey: 'from-the-environment-1', logger: silentLogger })
+    const registry = await openRegistry({
+      dataDir: dir.path,
+      envApiKey: 'from-the-environment-1',
+      logger: silentLogger,
+    })
     expect(registry.apiKey.generated).toBeNull()
     expect(registry.apiKey.verify('from-the-environment-1')).toBe(true)
     registry.close()
-    await expect(openRegistry({ dataDir: dir.path, envApiKey: 'short', logger: silentLogger })).rejects.toThrow(/at least 16/)
+    await expect(
+      openRegistry({ dataDir: dir.path, envApiKey: 'short', logger: silentLogger }),
+    ).rejects.toThrow(/at least 16/)
   })
 })
