@@ -20,8 +20,12 @@ export interface Database {
   close(): void
 }
 
-export async function openDatabase(path: string): Promise<Database> {
-  const db = typeof Bun !== 'undefined' ? await openBun(path) : await openNode(path)
+/** `driver` defaults to the runtime's own; tests pick `node` to check the Deno path under Bun. */
+export async function openDatabase(
+  path: string,
+  driver: 'bun' | 'node' = typeof Bun !== 'undefined' ? 'bun' : 'node',
+): Promise<Database> {
+  const db = driver === 'bun' ? await openBun(path) : await openNode(path)
   db.exec('PRAGMA journal_mode = WAL')
   db.exec('PRAGMA synchronous = NORMAL')
   db.exec('PRAGMA foreign_keys = ON')
