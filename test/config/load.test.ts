@@ -86,7 +86,7 @@ describe('loadConfig', () => {
       loadConfig({ file, env: { INLET_ALLOW_PLAIN_HTTP: 'maybe', INLET_NO_SUCH: '1' } }),
     )
     const text = problems.join('\n')
-    expect(text).toContain('lissten: unknown setting')
+    expect(text).toMatch(/lissten from .*inlet\.toml: unknown setting/)
     expect(text).toContain('shutdown_grace_ms')
     expect(text).toContain('log_level')
     expect(text).toContain('api.body_bytes_max')
