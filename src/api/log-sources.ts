@@ -2,6 +2,7 @@
  * `/log-sources/http`: create, list, read, replace and delete HTTP log sources, and rotate their
  * secrets (CONTRACT.md section 4). Secrets appear only in the response of the request that set them.
  */
+import type { TSchema } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { badRequest } from '../errors.ts'
 import type { Registry } from '../registry/index.ts'
@@ -19,27 +20,37 @@ export interface LogSourcesDeps {
 
 export function logSourcesApi({ registry, publicUrl, bodyBytesMax }: LogSourcesDeps) {
   const { authorized, requireApiKey } = apiKeyCheck(registry.apiKey)
-  const parse = ({ request }: { request: Request }) =>
-    readJsonBody(request, { maxBytes: bodyBytesMax, authorized })
   const present = (source: SourceRecord) => toApiSource(source, publicUrl())
   const presentChange = ({ source, secret }: SourceChange) =>
     secret ? { ...present(source), [secret.field]: secret.value } : present(source)
   const sources = registry.sources
   const params = t.Object({ id: t.String({ description: 'integrationId' }) })
   const detail = (summary: string) => ({ tags: ['log sources'], summary })
+  // Body routes parse with a function (key check, then bounded JSON) that always answers, so the
+  // 'json' after it never runs: it is there to tell the OpenAPI document the media type.
+  const jsonBody = <S extends TSchema>(body: S, summary: string) => ({
+    parse: [
+      function apiJsonBody({ request }: { request: Request }) {
+        return readJsonBody(request, { maxBytes: bodyBytesMax, authorized })
+      },
+      'json' as const,
+    ],
+    body,
+    detail: detail(summary),
+  })
 
   // normalize: false makes an unknown field a 400 instead of silently dropping it.
   return new Elysia({ name: 'log-sources-api', prefix: '/log-sources/http', normalize: false })
     .onBeforeHandle(requireApiKey)
     .post(
-      '/',
+      '',
       ({ body, set }) => {
         set.status = 201
         return presentChange(sources.create(body))
       },
-      { parse, body: SourceInput, response: { 201: Source }, detail: detail('Create a source') },
+      { ...jsonBody(SourceInput, 'Create a source'), response: { 201: Source } },
     )
-    .get('/', () => ({ results: sources.list().map(present) }), {
+    .get('', () => ({ results: sources.list().map(present) }), {
       response: t.Object({ results: t.Array(Source) }),
       detail: detail('List sources'),
     })
@@ -56,7 +67,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax }: LogSourcesD
         }
         return presentChange(sources.replace(id, body))
       },
-      { parse, params, body: SourceInput, detail: detail('Replace a source (secrets kept unless given)') },
+      { params, ...jsonBody(SourceInput, 'Replace a source (secrets kept unless given)'), response: Source },
     )
     .delete(
       '/:id',
@@ -67,10 +78,9 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax }: LogSourcesD
       { params, detail: detail('Delete a source') },
     )
     .post('/:id/rotate-secret', ({ params: { id }, body }) => presentChange(sources.rotate(id, body)), {
-      parse,
       params,
-      body: RotateInput,
-      detail: detail('Issue a new secret; the old one stays valid for graceSeconds'),
+      ...jsonBody(RotateInput, 'Issue a new secret; the old one stays valid for graceSeconds'),
+      response: Source,
     })
 }
 

@@ -31,7 +31,9 @@ describe('API key', () => {
     expect(await (await t.call('GET', '/healthz', { key: null })).json()).toEqual({ status: 'ok' })
     const doc = (await (await t.call('GET', '/openapi/json', { key: null })).json()) as any
     expect(Object.keys(doc.paths)).toContain('/log-sources/http/{id}/rotate-secret')
-    expect(doc.paths['/log-sources/http/'].post.requestBody).toBeDefined()
+    const create = doc.paths['/log-sources/http'].post.requestBody.content['application/json'].schema
+    expect(create.required).toEqual(['integrationLabel', 'authMethod'])
+    expect(create.additionalProperties).toBe(false)
   })
 })
 
