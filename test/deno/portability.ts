@@ -1,0 +1,46 @@
+/**
+ * Run under Deno (`npx deno run -A test/deno/portability.ts`): builds the app on node:sqlite and drives
+ * the management API through `app.handle`, proving the code outside src/runtime/ is not tied to Bun.
+ * Prints one line and exits non-zero on any mismatch.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createApp } from '../../src/app.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { silentLogger } from '../../src/logger.ts'
+import { openRegistry } from '../../src/registry/index.ts'
+
+const dataDir = mkdtempSync(join(tmpdir(), 'inlet-deno-'))
+const key = 'deno-portability-key-1'
+try {
+  const { config } = loadConfig({ env: {}, flags: { data_dir: dataDir } })
+  const registry = await openRegistry({ dataDir, envApiKey: key, logger: silentLogger })
+  const app = createApp({ config, registry, logger: silentLogger, publicUrl: () => 'http://deno.test' })
+  const call = (method: string, path: string, body?: unknown) =>
+    app.handle(
+      new Request(`http://deno.test${path}`, {
+        method,
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    )
+  const created = await call('POST', '/log-sources/http', {
+    integrationLabel: 'deno',
+    authMethod: 'HMAC',
+    authHeaderKey: 'X-Sig',
+  })
+  const source = (await created.json()) as { integrationId: string; authSecretValue: string }
+  const read = await call('GET', `/log-sources/http/${source.integrationId}`)
+  const bad = await call('POST', '/log-sources/http', { integrationLabel: 'deno', authMethod: 'None' })
+  const keys = registry.sources.credentials(source.integrationId).keys
+  registry.close()
+  const ok =
+    created.status === 201 && read.status === 200 && bad.status === 409 && keys[0] === source.authSecretValue
+  console.log(
+    `deno ${ok ? 'ok' : 'FAILED'}: create ${created.status}, read ${read.status}, duplicate ${bad.status}`,
+  )
+  if (!ok) throw new Error('portability check failed')
+} finally {
+  rmSync(dataDir, { recursive: true, force: true })
+}
