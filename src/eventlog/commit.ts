@@ -1,0 +1,193 @@
+/**
+ * The write and sync stages of the writer's pipeline (see writer.ts): making encoded groups durable,
+ * acknowledging them, and recovering from a failed write or fdatasync.
+ *
+ * Groups are written one at a time, in file order. Under the `always` policy, one fdatasync then covers
+ * every group written before it started, and when it returns those groups' batches are acknowledged
+ * together; groups written while it runs wait for the next one. Under `interval`, a group is acknowledged
+ * once written and a timer syncs in the background.
+ *
+ * After a failure, no further group is written until `recover` has truncated the file back to the end of
+ * the last acknowledged group. Only then are the failed batches rejected, so a caller that sees the error
+ * finds the log already back on a record boundary.
+ */
+import type { Logger } from '../logger.ts'
+import { type FileOps, LogUnavailableError, timedFdatasync, type WriterStats, writeAll } from './file-ops.ts'
+import type { Cursor, Group } from './group.ts'
+import { grow, type SegmentList } from './segment.ts'
+
+const unavailable = (cause: unknown) =>
+  new LogUnavailableError('event log write failed; batch not stored', { cause })
+
+export class Committer {
+  /** The first I/O error since the last recovery; while set, nothing more is written. */
+  failure: unknown = null
+  /** Just past the last acknowledged group. */
+  committed: Cursor
+  private failed: Group[] = []
+  private failing = false
+  private unsynced: Group[] = []
+  private syncLoop: Promise<void> | null = null
+  private needsTruncate = false
+  private dirty = false
+  private intervalSync: Promise<void> | null = null
+  private readonly timer: ReturnType<typeof setInterval> | null
+
+  constructor(
+    private readonly policy: { fsync: 'always' | 'interval'; fsyncIntervalMs: number },
+    private readonly segments: SegmentList,
+    private fd: number,
+    committed: Cursor,
+    private readonly deps: {
+      logger: Logger
+      ops: FileOps
+      stats: WriterStats
+      /** Called when a sync fails with no write pending, so the writer comes round to `recover`. */
+      onFailure: () => void
+    },
+  ) {
+    this.committed = committed
+    this.timer =
+      policy.fsync === 'interval' ? setInterval(() => void this.syncDirty(), policy.fsyncIntervalMs) : null
+  }
+
+  /** True while no group awaits an fdatasync: the pipeline has drained. */
+  get idle(): boolean {
+    return this.syncLoop === null
+  }
+
+  /** Resolves once every written group has been synced and acknowledged, or failed. */
+  async settled(): Promise<void> {
+    await this.syncLoop
+  }
+
+  async write(group: Group): Promise<void> {
+    if (this.failure === null) {
+      try {
+        if (this.needsTruncate) await this.truncateTo(group.before.tail)
+        await writeAll(this.deps.ops, this.fd, group.buffer.bytes, group.bytes, group.before.tail)
+      } catch (error) {
+        this.failure ??= error
+      }
+    }
+    // A sync that failed while this group was being written fails it too: its bytes will be cut off.
+    if (this.failure !== null) {
+      this.failed.push(group)
+      return
+    }
+    if (this.policy.fsync === 'interval') {
+      this.dirty = true
+      return this.acknowledge([group])
+    }
+    this.unsynced.push(group)
+    this.syncLoop ??= this.syncAll()
+  }
+
+  /**
+   * Cuts the file back to the last acknowledged byte, rejects the failed batches, and returns where the
+   * next group goes: right after the last acknowledged one, reusing seqs, unless the truncation failed,
+   * in which case seqs move on from `cursor` so leftover records cannot be mistaken for new ones.
+   */
+  async recover(cursor: Cursor): Promise<Cursor> {
+    await this.syncLoop
+    const error = unavailable(this.failure)
+    this.deps.stats.writeErrors++
+    if (!this.failing) this.deps.logger.error('event log: write failed', { error: String(this.failure) })
+    this.failing = true
+    const next = { ...this.committed }
+    try {
+      await this.truncateTo(this.committed.tail)
+    } catch {
+      next.nextSeq = cursor.nextSeq
+    }
+    const failed = this.failed
+    this.failed = []
+    this.failure = null
+    for (const group of failed) {
+      this.deps.stats.queueBytes -= group.bytes
+      for (const batch of group.batches) batch.reject(error)
+    }
+    return next
+  }
+
+  /** Before sealing: the segment must end exactly at its last acknowledged record, durably. */
+  async prepareSeal(): Promise<void> {
+    await this.intervalSync
+    await this.syncDirty()
+    if (this.needsTruncate) await this.truncateTo(this.committed.tail)
+  }
+
+  /** Moves on to a new segment file, whose start is now the committed position. */
+  async switchFile(fd: number, committed: Cursor): Promise<void> {
+    const previous = this.fd
+    this.fd = fd
+    this.committed = committed
+    await this.deps.ops.close(previous).catch(() => {})
+  }
+
+  /** Stops the interval timer, syncs what is left and releases the file. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    await this.intervalSync
+    await this.syncDirty()
+    await this.deps.ops.close(this.fd)
+  }
+
+  /** One fdatasync for all groups written so far, then their acknowledgement, until none is left. */
+  private async syncAll(): Promise<void> {
+    while (this.unsynced.length > 0) {
+      const groups = this.unsynced
+      this.unsynced = []
+      try {
+        await timedFdatasync(this.deps.ops, this.fd, this.deps.stats)
+      } catch (error) {
+        this.failure ??= error
+        this.failed.push(...groups, ...this.unsynced)
+        this.unsynced = []
+        break
+      }
+      this.acknowledge(groups)
+    }
+    this.syncLoop = null
+    if (this.failure !== null) this.deps.onFailure()
+  }
+
+  private acknowledge(groups: Group[]): void {
+    const { stats } = this.deps
+    for (const group of groups) {
+      grow(this.segments.active, group.growth)
+      this.committed = group.after
+      stats.queueBytes -= group.bytes
+      stats.groups++
+      stats.batches += group.batches.length
+      stats.records += group.growth.count
+    }
+    if (this.failing) this.deps.logger.info('event log: writes succeed again')
+    this.failing = false
+    for (const group of groups) {
+      for (const batch of group.batches) batch.resolve({ firstSeq: batch.firstSeq, lastSeq: batch.lastSeq })
+    }
+  }
+
+  private async truncateTo(length: number): Promise<void> {
+    this.needsTruncate = true
+    await this.deps.ops.ftruncate(this.fd, length)
+    this.needsTruncate = false
+  }
+
+  /** The `interval` policy's background flush; a failure may lose acknowledged records, as that policy allows. */
+  private syncDirty(): Promise<void> {
+    if (this.intervalSync || !this.dirty) return this.intervalSync ?? Promise.resolve()
+    this.dirty = false
+    this.intervalSync = timedFdatasync(this.deps.ops, this.fd, this.deps.stats)
+      .catch((error) => {
+        this.dirty = true
+        this.deps.stats.writeErrors++
+        this.deps.logger.error('event log: background fdatasync failed', { error: String(error) })
+      })
+      .finally(() => {
+        this.intervalSync = null
+      })
+    return this.intervalSync
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The file operations the writer performs, behind an interface so tests can inject failures (a full
+ * disk, an I/O error, a short write) where a real filesystem cannot produce them on demand.
+ *
+ * Every call goes through Node's asynchronous callback API, which runs it on the runtime's thread pool:
+ * the event loop keeps accepting appends while a write or fdatasync is in flight, which is what lets
+ * them form the next group. The synchronous variants would block the loop and no group would ever form.
+ */
+import * as fs from 'node:fs'
+import { AppError } from '../errors.ts'
+
+export interface FileOps {
+  open(file: string, flags: string): Promise<number>
+  write(fd: number, bytes: Uint8Array, offset: number, length: number, position: number): Promise<number>
+  fdatasync(fd: number): Promise<void>
+  ftruncate(fd: number, length: number): Promise<void>
+  close(fd: number): Promise<void>
+}
+
+const settle =
+  <T>(resolve: (value: T) => void, reject: (error: Error) => void) =>
+  (error: Error | null, value?: T) =>
+    error ? reject(error) : resolve(value as T)
+
+export const nodeFileOps: FileOps = {
+  open: (file, flags) => new Promise((resolve, reject) => fs.open(file, flags, settle(resolve, reject))),
+  write: (fd, bytes, offset, length, position) =>
+    new Promise((resolve, reject) => fs.write(fd, bytes, offset, length, position, settle(resolve, reject))),
+  fdatasync: (fd) => new Promise((resolve, reject) => fs.fdatasync(fd, settle(resolve, reject))),
+  ftruncate: (fd, length) =>
+    new Promise((resolve, reject) => fs.ftruncate(fd, length, settle(resolve, reject))),
+  close: (fd) => new Promise((resolve, reject) => fs.close(fd, settle(resolve, reject))),
+}
+
+/**
+ * The log's queue of bytes waiting to become durable is past `queueBytesMax`. The ingest route answers
+ * 503 with Retry-After: the disk is slower than the senders, and refusing early keeps memory bounded.
+ */
+export class LogOverloadedError extends AppError {
+  constructor(queueBytes: number, queueBytesMax: number) {
+    super('LOG_OVERLOADED', 503, `event log queue is full (${queueBytes} of ${queueBytesMax} bytes waiting)`)
+    this.name = 'LogOverloadedError'
+  }
+}
+
+/**
+ * The log cannot store the batch: the disk is full, a write or fdatasync failed, or the log is closed.
+ * Nothing of the batch was acknowledged; earlier acknowledged records are untouched.
+ */
+export class LogUnavailableError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOG_UNAVAILABLE', 503, message)
+    this.name = 'LogUnavailableError'
+    if (options?.cause !== undefined) this.cause = options.cause
+  }
+}
+
+export interface WriterStats {
+  batches: number
+  records: number
+  /** Groups acknowledged: one write each. */
+  groups: number
+  fsyncs: number
+  fsyncMsTotal: number
+  fsyncMsMax: number
+  fsyncMsLast: number
+  /** Bytes accepted but not yet acknowledged. */
+  queueBytes: number
+  overloads: number
+  writeErrors: number
+}
+
+/** Writes all of `bytes[0, length)` at `position`, continuing after short writes. */
+export async function writeAll(
+  ops: FileOps,
+  fd: number,
+  bytes: Uint8Array,
+  length: number,
+  position: number,
+) {
+  for (let done = 0; done < length; ) {
+    const written = await ops.write(fd, bytes, done, length - done, position + done)
+    if (written <= 0) throw new Error('write made no progress')
+    done += written
+  }
+}
+
+/** fdatasync, counted and timed into `stats` (operators watch fsync latency to judge the disk). */
+export async function timedFdatasync(ops: FileOps, fd: number, stats: WriterStats): Promise<void> {
+  const started = performance.now()
+  await ops.fdatasync(fd)
+  const ms = performance.now() - started
+  stats.fsyncs++
+  stats.fsyncMsTotal += ms
+  stats.fsyncMsLast = ms
+  if (ms > stats.fsyncMsMax) stats.fsyncMsMax = ms
+}

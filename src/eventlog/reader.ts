@@ -1,0 +1,198 @@
+/**
+ * Reading the log: by seq range, oldest or newest first, with summaries pruning segments by seq, event
+ * time and source.
+ *
+ * Time and source filters prune whole segments only. Payloads are opaque to the log, so a segment that
+ * matches may still yield records outside the time range or from other sources; the caller (search),
+ * which parses the events anyway, applies the exact filter. Seq bounds are exact. Order is seq order:
+ * `desc` means newest appended first.
+ *
+ * A read sees the log as it was when `read` was called: segments and byte lengths are captured then, and
+ * they only ever cover acknowledged records, so a reader never sees a record before its append resolved.
+ * Records are read one window (about WINDOW_BYTES) at a time; a payload is a view into its window's buffer.
+ */
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import { scanRecords } from './record.ts'
+import { type SegmentState, segmentFile } from './segment.ts'
+
+export interface ReadQuery {
+  /** Inclusive seq bounds. */
+  fromSeq?: number
+  toSeq?: number
+  /** Inclusive event-time bounds (ms since the epoch); they prune segments, see the file comment. */
+  fromTimeMs?: number
+  toTimeMs?: number
+  /** Only segments holding one of these sources; an empty list matches nothing. */
+  sourceIds?: readonly string[]
+  order: 'asc' | 'desc'
+}
+
+export interface StoredRecord {
+  seq: number
+  payload: Uint8Array
+}
+
+/** What one read did, so search can report its cost and tests can check the pruning. */
+export interface ReadStats {
+  /** Segments whose summary matched the query. */
+  segmentsMatched: number
+  /** Segments skipped on their summary alone, never opened. */
+  segmentsSkipped: number
+  /** Segments actually opened and read. */
+  segmentsRead: number
+  /** Matched segments deleted by retention before the read reached them. */
+  segmentsMissing: number
+  windowsRead: number
+  bytesRead: number
+  records: number
+  corruptRegions: number
+}
+
+export interface LogCursor extends AsyncIterable<StoredRecord> {
+  readonly stats: ReadStats
+}
+
+/** Called for each damaged range a read skips. */
+export type CorruptionReporter = (segment: string, offset: number, bytes: number) => void
+
+/** A segment as captured when a read starts; window arrays are shared, as they are only ever appended to. */
+interface SegmentView {
+  firstSeq: number
+  bytes: number
+  windowOffsets: readonly number[]
+  windowSeqs: readonly number[]
+  windowCount: number
+}
+
+export function openCursor(
+  dir: string,
+  segments: readonly SegmentState[],
+  query: ReadQuery,
+  report: CorruptionReporter,
+): LogCursor {
+  const stats: ReadStats = {
+    segmentsMatched: 0,
+    segmentsSkipped: 0,
+    segmentsRead: 0,
+    segmentsMissing: 0,
+    windowsRead: 0,
+    bytesRead: 0,
+    records: 0,
+    corruptRegions: 0,
+  }
+  const views: SegmentView[] = []
+  for (const segment of segments) {
+    if (!matches(segment, query)) {
+      stats.segmentsSkipped++
+      continue
+    }
+    stats.segmentsMatched++
+    const { firstSeq, bytes, windowOffsets, windowSeqs } = segment
+    views.push({ firstSeq, bytes, windowOffsets, windowSeqs, windowCount: windowOffsets.length })
+  }
+  if (query.order === 'desc') views.reverse()
+  const reader = new WindowReader(dir, query, stats, report)
+  return {
+    stats,
+    async *[Symbol.asyncIterator]() {
+      for (const view of views) yield* reader.segment(view)
+    },
+  }
+}
+
+function matches(segment: SegmentState, query: ReadQuery): boolean {
+  if (segment.count === 0) return false
+  if (query.fromSeq !== undefined && segment.lastSeq < query.fromSeq) return false
+  if (query.toSeq !== undefined && segment.firstSeq > query.toSeq) return false
+  if (query.fromTimeMs !== undefined && segment.maxTimeMs < query.fromTimeMs) return false
+  if (query.toTimeMs !== undefined && segment.minTimeMs > query.toTimeMs) return false
+  const sources = segment.sources
+  return query.sourceIds === undefined || sources === null || query.sourceIds.some((id) => sources.has(id))
+}
+
+class WindowReader {
+  private readonly fromSeq: number
+  private readonly toSeq: number
+
+  constructor(
+    private readonly dir: string,
+    private readonly query: ReadQuery,
+    private readonly stats: ReadStats,
+    private readonly report: CorruptionReporter,
+  ) {
+    this.fromSeq = query.fromSeq ?? 0
+    this.toSeq = query.toSeq ?? Number.MAX_SAFE_INTEGER
+  }
+
+  async *segment(view: SegmentView): AsyncGenerator<StoredRecord> {
+    let handle: fs.FileHandle
+    try {
+      handle = await fs.open(path.join(this.dir, segmentFile(view.firstSeq)), 'r')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      this.stats.segmentsMissing++
+      return
+    }
+    this.stats.segmentsRead++
+    try {
+      const first = Math.max(lastAtMost(view.windowSeqs, view.windowCount, this.fromSeq), 0)
+      const last = lastAtMost(view.windowSeqs, view.windowCount, this.toSeq)
+      const ascending = this.query.order === 'asc'
+      for (let i = 0; i <= last - first; i++) {
+        const records = await this.window(handle, view, ascending ? first + i : last - i)
+        if (!ascending) records.reverse()
+        this.stats.records += records.length
+        yield* records
+      }
+    } finally {
+      await handle.close()
+    }
+  }
+
+  /** Reads window `index` of a segment and returns its records within the seq bounds, in seq order. */
+  private async window(handle: fs.FileHandle, view: SegmentView, index: number): Promise<StoredRecord[]> {
+    const start = view.windowOffsets[index]!
+    const end = index + 1 < view.windowCount ? view.windowOffsets[index + 1]! : view.bytes
+    const bytes = new Uint8Array(end - start)
+    let filled = 0
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, start + filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
+    }
+    this.stats.windowsRead++
+    this.stats.bytesRead += filled
+    const records: StoredRecord[] = []
+    const { fromSeq, toSeq } = this
+    const file = segmentFile(view.firstSeq)
+    const scan = scanRecords(bytes, 0, filled, view.windowSeqs[index]! - 1, {
+      record(seq, _start, payloadStart, payloadEnd) {
+        if (seq >= fromSeq && seq <= toSeq)
+          records.push({ seq, payload: bytes.subarray(payloadStart, payloadEnd) })
+      },
+      corrupt: (from, to) => this.corrupt(file, start + from, to - from),
+    })
+    // Every byte up to the captured length was acknowledged, so trailing damage here is corruption too.
+    if (scan.tailStart < bytes.length)
+      this.corrupt(file, start + scan.tailStart, bytes.length - scan.tailStart)
+    return records
+  }
+
+  private corrupt(file: string, offset: number, bytes: number): void {
+    this.stats.corruptRegions++
+    this.report(file, offset, bytes)
+  }
+}
+
+/** Index of the last of the first `count` ascending seqs that is at most `seq`, or -1. */
+function lastAtMost(seqs: readonly number[], count: number, seq: number): number {
+  let low = 0
+  let high = count - 1
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    if (seqs[middle]! <= seq) low = middle + 1
+    else high = middle - 1
+  }
+  return high
+}
