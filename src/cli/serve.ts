@@ -1,17 +1,20 @@
 /**
- * `inlet serve`: load the configuration, open the stores, build the app, listen, and on SIGTERM or
- * SIGINT drain in-flight requests before exiting 0.
+ * `inlet serve`: load the configuration, take the data directory, open the registry and the event
+ * log, build the app, listen, and on SIGTERM or SIGINT drain in-flight requests, flush the log and exit 0.
  */
 import { readFileSync } from 'node:fs'
 import { hostname as machineName } from 'node:os'
+import { join } from 'node:path'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config/load.ts'
-import type { Config } from '../config/schema.ts'
+import { type Config, HOUR_MS } from '../config/schema.ts'
 import { type ListenAddress, parseListen } from '../config/serving.ts'
-import { createLogger } from '../logger.ts'
+import { type EventLogOptions, openEventLog } from '../eventlog/index.ts'
+import { createLogger, type Logger } from '../logger.ts'
 import { openRegistry } from '../registry/index.ts'
 import { serve } from '../runtime/serve.ts'
 import { VERSION } from '../version.ts'
+import { lockDataDir } from './data-dir.ts'
 
 /** Bun's own ceiling on any request body; each feature enforces its own smaller limit first. */
 const SERVER_BODY_BYTES_MAX = 128 * 1024 * 1024
@@ -28,7 +31,8 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   const logger = createLogger({ level: config.log_level, format: config.log_format })
   const tls = readTls(config)
   const listen = parseListen(config.listen) as ListenAddress
-  const registry = await openRegistry({ dataDir: config.data_dir, envApiKey: args.env.INLET_API_KEY, logger })
+  const stores = await openStores(config, args.env, logger)
+  const { registry, log } = stores
 
   let baseUrl = ''
   const app = createApp({ config, registry, logger, publicUrl: () => baseUrl })
@@ -41,11 +45,10 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
       maxRequestBodySize: SERVER_BODY_BYTES_MAX,
     })
   } catch (error) {
-    registry.close()
+    await stores.close()
     const code = (error as NodeJS.ErrnoException).code
-    throw new Error(
-      `cannot listen on ${config.listen}: ${code === 'EADDRINUSE' ? 'the address is already in use' : String(error)}`,
-    )
+    const reason = code === 'EADDRINUSE' ? 'the address is already in use' : String(error)
+    throw new Error(`cannot listen on ${config.listen}: ${reason}`)
   }
   const scheme = tls ? 'https' : 'http'
   const listenUrl = `${scheme}://${urlHost(listen.hostname)}:${server.port}`
@@ -57,6 +60,7 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   if (registry.apiKey.generated) {
     args.out(`admin API key (shown once; kept in ${config.data_dir}/api-key): ${registry.apiKey.generated}`)
   }
+  logger.debug('event log ready', { lastSeq: log.stats().lastSeq })
 
   const stopped = new Promise<void>((resolve) => {
     let stopping = false
@@ -65,7 +69,7 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
       stopping = true
       logger.info('draining in-flight requests', { signal, graceMs: config.shutdown_grace_ms })
       await server.stop(config.shutdown_grace_ms)
-      registry.close()
+      await stores.close()
       logger.info('stopped')
       resolve()
     }
@@ -73,6 +77,44 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
     process.once('SIGINT', () => void shutdown('SIGINT'))
   })
   return { stopped }
+}
+
+/**
+ * Takes the data directory, then opens the registry and the event log; whatever fails part-way
+ * closes what was already open. `close` runs in the reverse order: the log is flushed before the lock
+ * is let go.
+ */
+async function openStores(config: Config, env: Record<string, string | undefined>, logger: Logger) {
+  const lock = lockDataDir(config.data_dir)
+  const closers: (() => unknown)[] = [() => lock.release()]
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer()
+  }
+  try {
+    const registry = await openRegistry({ dataDir: config.data_dir, envApiKey: env.INLET_API_KEY, logger })
+    closers.push(() => registry.close())
+    const log = await openEventLog(eventLogOptions(config), { logger })
+    closers.push(() => log.close())
+    return { registry, log, close }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** The `[log]` settings, translated from the config file's words to the event log's. */
+function eventLogOptions(config: Config): EventLogOptions {
+  const log = config.log
+  return {
+    dir: join(config.data_dir, 'log'),
+    segmentBytesMax: log.segment_bytes_max,
+    fsync: log.fsync,
+    fsyncIntervalMs: log.fsync_interval_ms,
+    queueBytesMax: log.queue_bytes_max,
+    retentionAgeMs: log.retention_age_hours * HOUR_MS,
+    retentionBytesMax: log.retention_bytes_max,
+    retentionCheckIntervalMs: log.retention_check_interval_ms,
+  }
 }
 
 function readTls(config: Config): { cert: string; key: string } | undefined {

@@ -7,6 +7,10 @@
  * variable `INLET_LOG_FSYNC`.
  */
 import { type Static, Type as T } from '@sinclair/typebox'
+import { EVENTLOG_DEFAULTS } from '../eventlog/index.ts'
+
+const MIB = 1024 * 1024
+export const HOUR_MS = 3_600_000
 
 export const ConfigSchema = T.Object(
   {
@@ -47,6 +51,55 @@ export const ConfigSchema = T.Object(
       default: 'text',
       description: "The server's own log lines on stderr: text for people, json for log shippers.",
     }),
+    log: T.Object(
+      {
+        segment_bytes_max: T.Integer({
+          default: EVENTLOG_DEFAULTS.segmentBytesMax,
+          minimum: MIB,
+          maximum: 1024 * MIB,
+          description:
+            'Size at which a log segment is sealed and a new one begun; the unit of retention and search pruning.',
+        }),
+        fsync: T.Union([T.Literal('always'), T.Literal('interval')], {
+          default: EVENTLOG_DEFAULTS.fsync,
+          description:
+            'always: a request is acknowledged only once its events are on disk (fdatasync). interval: acknowledged ' +
+            'after the write, synced every fsync_interval_ms (a power loss can lose that much acknowledged data).',
+        }),
+        fsync_interval_ms: T.Integer({
+          default: EVENTLOG_DEFAULTS.fsyncIntervalMs,
+          minimum: 1,
+          maximum: 60_000,
+          description: 'With fsync = "interval": how often the log is synced to disk.',
+        }),
+        queue_bytes_max: T.Integer({
+          default: EVENTLOG_DEFAULTS.queueBytesMax,
+          minimum: MIB,
+          maximum: 4096 * MIB,
+          description:
+            'Bytes accepted but not yet durable; past it, new requests are refused with 503 and Retry-After.',
+        }),
+        retention_age_hours: T.Integer({
+          default: EVENTLOG_DEFAULTS.retentionAgeMs / HOUR_MS,
+          minimum: 0,
+          maximum: 24 * 365 * 100,
+          description: 'Delete sealed segments older than this many hours. 0 keeps events forever.',
+        }),
+        retention_bytes_max: T.Integer({
+          default: EVENTLOG_DEFAULTS.retentionBytesMax,
+          minimum: 0,
+          description:
+            'Delete the oldest sealed segments while the log is larger than this. 0: no cap; set it below the volume size.',
+        }),
+        retention_check_interval_ms: T.Integer({
+          default: EVENTLOG_DEFAULTS.retentionCheckIntervalMs,
+          minimum: 1000,
+          maximum: 86_400_000,
+          description: 'How often retention runs.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'The event log under <data_dir>/log.' },
+    ),
     api: T.Object(
       {
         body_bytes_max: T.Integer({

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
 import { type RunningInlet, runCli, startInlet } from './server.ts'
@@ -84,6 +85,13 @@ describe('inlet serve over HTTP', () => {
     const second = await runCli(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dir.path])
     expect(second.code).toBe(1)
     expect(second.stderr).toContain('already in use')
+  })
+
+  test('the event log is open under the data directory, and a second server there is refused', async () => {
+    expect(existsSync(join(inlet.dataDir, 'log'))).toBe(true)
+    const second = await runCli(['serve', '--listen', '127.0.0.1:0', '--data-dir', inlet.dataDir])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain('in use by another inlet')
   })
 
   test('SIGTERM lets an in-flight request finish, then exits 0', async () => {
