@@ -3,6 +3,7 @@
  * with the admin key, so it works the same against a local appliance and a remote one.
  */
 import { readApiKey } from '../registry/api-key.ts'
+import { SECRET_FIELD } from '../registry/model.ts'
 import { cliFetch } from '../runtime/serve.ts'
 import { parseFlags, UsageError } from './flags.ts'
 import { SOURCE_HELP } from './help.ts'
@@ -126,12 +127,9 @@ function apiClient(values: Values, env: Record<string, string | undefined>) {
   }
 }
 
-const SECRET_FIELD_OF: Record<string, string> = {
-  SharedSecret: 'authSecretValue',
-  HMAC: 'authSecretValue',
-  Bearer: 'authBearerToken',
-  Basic: 'authPassword',
-}
+/** The request field `--secret` fills for an auth method; an unknown method is left to the server to refuse. */
+const secretFieldOf = (method: string): string =>
+  (SECRET_FIELD as Record<string, string | null>)[method] ?? 'authSecretValue'
 
 function createBody(values: Values): Record<string, unknown> {
   if (values.label === undefined) throw new UsageError('inlet source create: --label is required')
@@ -150,7 +148,7 @@ function createBody(values: Values): Record<string, unknown> {
     authHmacScheme: values['hmac-scheme'],
     authUsername: values.username,
   }
-  if (values.secret !== undefined) body[SECRET_FIELD_OF[auth] ?? 'authSecretValue'] = values.secret
+  if (values.secret !== undefined) body[secretFieldOf(auth)] = values.secret
   if (values['envelope-field'] !== undefined)
     body.logStreamTypeOptions = { jsonArrayEnvelopeField: values['envelope-field'] }
   const minutes = values['no-data-minutes']
@@ -163,8 +161,7 @@ function createBody(values: Values): Record<string, unknown> {
 function rotateBody(values: Values, source: ApiSource): Record<string, unknown> {
   const body: Record<string, unknown> = {}
   if (values.grace !== undefined) body.graceSeconds = wholeNumber(String(values.grace), '--grace')
-  if (values.secret !== undefined)
-    body[SECRET_FIELD_OF[String(source.authMethod)] ?? 'authSecretValue'] = values.secret
+  if (values.secret !== undefined) body[secretFieldOf(String(source.authMethod))] = values.secret
   return body
 }
 
@@ -196,7 +193,9 @@ function describe(source: ApiSource, withSecret: boolean): string {
   const lines = SHOWN_FIELDS.filter((field) => source[field] !== undefined && source[field] !== null).map(
     (field) => `${field.padEnd(24)} ${show(source[field])}`,
   )
-  const secretField = Object.values(SECRET_FIELD_OF).find((field) => typeof source[field] === 'string')
+  const secretField = Object.values(SECRET_FIELD).find(
+    (field) => field !== null && typeof source[field] === 'string',
+  )
   if (withSecret && secretField) {
     lines.push(
       `${secretField.padEnd(24)} ${source[secretField]}`,

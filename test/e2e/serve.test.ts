@@ -17,6 +17,9 @@ describe('inlet serve over HTTP', () => {
   test('prints its URL and a generated API key once; healthz answers', async () => {
     expect(inlet.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(inlet.apiKey.length).toBeGreaterThanOrEqual(32)
+    const keyLines = () => inlet.stdout.filter((line) => line.includes(inlet.apiKey))
+    for (let wait = 0; wait < 100 && keyLines().length === 0; wait++) await Bun.sleep(20)
+    expect(keyLines()).toHaveLength(1)
     expect(await (await fetch(`${inlet.url}/healthz`)).json()).toEqual({ status: 'ok' })
   })
 
@@ -44,6 +47,26 @@ describe('inlet serve over HTTP', () => {
     expect(created.code).toBe(0)
     expect(created.stdout).toContain('X-Hub-Signature-256')
     expect(created.stdout).toContain('shown once')
+    const basic = await runCli(
+      [
+        'source',
+        'create',
+        '--label',
+        'shipper',
+        '--auth',
+        'Basic',
+        '--username',
+        'fluent',
+        '--secret',
+        'pass:with:colons',
+        '--json',
+      ],
+      env,
+    )
+    expect(JSON.parse(basic.stdout)).toMatchObject({
+      authUsername: 'fluent',
+      authPassword: 'pass:with:colons',
+    })
     const listed = await runCli(['source', 'list'], env)
     expect(listed.stdout).toContain('GitHub audit')
     const shown = await runCli(['source', 'show', 'github AUDIT', '--json'], env)

@@ -2,6 +2,8 @@
  * Runs the real server as a child process on port 0 with a temporary data directory: the source tree
  * through Bun by default, or the compiled binary when INLET_BIN names one (CI's smoke test).
  */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { type Subprocess, spawn } from 'bun'
 import { tempDir } from '../helpers.ts'
 
@@ -61,8 +63,8 @@ export async function startInlet(
       stdout.push(...decoder.decode(value).split('\n').filter(Boolean))
     }
   })()
-  const keyLine = stdout.find((line) => line.startsWith('admin API key'))
-  const apiKey = options.env?.INLET_API_KEY ?? keyLine?.split(': ').pop() ?? ''
+  // The key file is written before the server listens; the printed line may arrive in a later chunk.
+  const apiKey = options.env?.INLET_API_KEY ?? readFileSync(join(dir.path, 'api-key'), 'utf8').trim()
   return {
     url,
     dataDir: dir.path,
