@@ -149,7 +149,7 @@ describe('inlet serve over HTTP', () => {
 })
 
 describe('inlet serve over HTTPS', () => {
-  test('serves TLS with a certificate made by openssl; the CLI talks to it', async () => {
+  test('serves TLS with a certificate made by openssl; the CLI talks to it; URLs use --public-url', async () => {
     using dir = tempDir()
     const cert = join(dir.path, 'cert.pem')
     const key = join(dir.path, 'key.pem')
@@ -172,7 +172,7 @@ describe('inlet serve over HTTPS', () => {
     ])
     expect(made.status).toBe(0)
     const inlet = await startInlet({
-      args: ['--tls-cert', cert, '--tls-key', key],
+      args: ['--tls-cert', cert, '--tls-key', key, '--public-url', 'https://logs.example.com/'],
       env: { INLET_API_KEY: 'tls-test-api-key-0001' },
     })
     try {
@@ -187,6 +187,15 @@ describe('inlet serve over HTTPS', () => {
         INLET_SERVER: inlet.url,
       })
       expect(listed.stdout).toContain('no sources')
+      const created = await runCli(
+        ['source', 'create', '--label', 'x', '--auth', 'None', '--insecure', '--json'],
+        {
+          INLET_API_KEY: 'tls-test-api-key-0001',
+          INLET_SERVER: inlet.url,
+        },
+      )
+      const source = JSON.parse(created.stdout)
+      expect(source.url).toBe(`https://logs.example.com/http/${source.integrationId}`)
     } finally {
       expect((await inlet.stop()).code).toBe(0)
     }
