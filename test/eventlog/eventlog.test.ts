@@ -109,6 +109,20 @@ describe('reading by range', () => {
     expect(desc.map((r) => r.seq)).toEqual(Array.from({ length: 13 }, (_, i) => 27 - i))
   })
 
+  test('after a crash, the segment that was active stays visible to every time and source filter, even once sealed', async () => {
+    const crashed = (await openTestLog(dir, { segmentBytesMax: 300 })).log
+    await crashed.append(batch(0, 1, 'before-crash', 1000))
+    // Never closed, as after a SIGKILL: its active segment's summary is never written (and closing it
+    // later would write a stale one over the real summary).
+    ;({ log } = await openTestLog(dir, { segmentBytesMax: 300 }))
+    for (let n = 1; n < 8; n++) await log.append(batch(n, 1, 'after-crash', 9000))
+    expect(log.segments().length).toBeGreaterThan(1)
+    const byTime = await collect(log.read({ order: 'asc', fromTimeMs: 500, toTimeMs: 1500 }))
+    expect(byTime.map((r) => r.n)).toContain(0)
+    const bySource = await collect(log.read({ order: 'asc', sourceIds: ['before-crash'] }))
+    expect(bySource.map((r) => r.n)).toContain(0)
+  })
+
   test('time ranges read only the segments their summaries allow', async () => {
     log = await tenSegments()
     const cursor = log.read({ order: 'desc', fromTimeMs: 13_000, toTimeMs: 14_500 })
