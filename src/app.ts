@@ -48,4 +48,3 @@ export function createApp(deps: AppDeps) {
     )
 }
 
-export type App = ReturnType<typeof createApp>

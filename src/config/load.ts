@@ -11,9 +11,9 @@ import { parse as parseToml, TomlError } from 'smol-toml'
 import { type Config, ConfigSchema } from './schema.ts'
 import { checkServing } from './serving.ts'
 
-export const DEFAULT_CONFIG_FILE = 'config/inlet.toml'
+const DEFAULT_CONFIG_FILE = 'config/inlet.toml'
 /** Environment variables that are not config keys: read by the CLI itself, and never from a file. */
-export const ENV_NOT_CONFIG = new Set(['INLET_API_KEY', 'INLET_SERVER'])
+const ENV_NOT_CONFIG = new Set(['INLET_API_KEY', 'INLET_SERVER'])
 
 /** A leaf setting of the schema: its dotted path (`log.fsync`) and the schema that types it. */
 export interface ConfigKey {

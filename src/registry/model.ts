@@ -27,7 +27,7 @@ const literals = <V extends string>(values: readonly V[], description: string) =
 /** Header names are RFC 9110 tokens; anything else could never arrive as a header. */
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 const SECRET = { minLength: 8, maxLength: 1024 }
-export const NO_DATA_MINUTES = { minimum: 15, maximum: 43_200 }
+const NO_DATA_MINUTES = { minimum: 15, maximum: 43_200 }
 
 export const NoDataAlarm = T.Object(
   {
