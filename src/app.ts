@@ -47,4 +47,3 @@ export function createApp(deps: AppDeps) {
       }),
     )
 }
-
