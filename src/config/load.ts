@@ -43,7 +43,6 @@ export interface LoadSources {
   env?: Record<string, string | undefined>
   /** Flags already mapped to config paths, e.g. `{ 'data_dir': './x', 'allow_plain_http': true }`. */
   flags?: Record<string, string | boolean>
-  cwd?: string
 }
 
 export function loadConfig(sources: LoadSources = {}): { config: Config; file: string | null } {
