@@ -1,6 +1,7 @@
 /**
- * Run under Deno (`npx deno run -A test/deno/portability.ts`): builds the app on node:sqlite and drives
- * the management API through `app.handle`, proving the code outside src/runtime/ is not tied to Bun.
+ * Run under Deno (`npm run check:deno`): builds the app on node:sqlite and drives the management API
+ * through `app.handle`, then appends to and reads back the event log, proving the code outside
+ * src/runtime/ is not tied to Bun.
  * Prints one line and exits non-zero on any mismatch.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
+import { EVENTLOG_DEFAULTS, openEventLog } from '../../src/eventlog/index.ts'
 import { silentLogger } from '../../src/logger.ts'
 import { openRegistry } from '../../src/registry/index.ts'
 
