@@ -37,10 +37,24 @@ try {
   const bad = await call('POST', '/log-sources/http', { integrationLabel: 'deno', authMethod: 'None' })
   const keys = registry.sources.credentials(source.integrationId).keys
   registry.close()
+  const log = await openEventLog(
+    { ...EVENTLOG_DEFAULTS, dir: join(dataDir, 'log') },
+    { logger: silentLogger },
+  )
+  const payload = new TextEncoder().encode('{"hello":"deno"}')
+  await log.append([{ payload, eventTimeMs: Date.now(), sourceId: source.integrationId }])
+  const stored: string[] = []
+  for await (const record of log.read({ order: 'asc' })) stored.push(new TextDecoder().decode(record.payload))
+  await log.close()
   const ok =
-    created.status === 201 && read.status === 200 && bad.status === 409 && keys[0] === source.authSecretValue
+    created.status === 201 &&
+    read.status === 200 &&
+    bad.status === 409 &&
+    keys[0] === source.authSecretValue &&
+    stored.join() === '{"hello":"deno"}'
   console.log(
-    `deno ${ok ? 'ok' : 'FAILED'}: create ${created.status}, read ${read.status}, duplicate ${bad.status}`,
+    `deno ${ok ? 'ok' : 'FAILED'}: create ${created.status}, read ${read.status}, duplicate ${bad.status}, ` +
+      `log read back ${stored.length} record(s)`,
   )
   if (!ok) throw new Error('portability check failed')
 } finally {
