@@ -1,7 +1,9 @@
 /**
- * The admin API key. `INLET_API_KEY` wins when set. Otherwise the key is generated on first start,
- * written to `<data-dir>/api-key` (mode 0600) for the operator and the CLI, and announced once. The
- * database keeps only its keyed hash, which is what requests are checked against.
+ * The admin API key. The database keeps only its keyed hash, and requests are checked against that.
+ * `INLET_API_KEY`, when set, is the key (its hash replaces the stored one). Otherwise the stored hash
+ * stands; and on first start, when there is none, a key is generated, written to `<data-dir>/api-key`
+ * (mode 0600) for the operator and the CLI, and announced once. The file is a convenience: deleting it
+ * after copying the key does not lock anyone out.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,23 +27,30 @@ export function setUpApiKey(deps: {
   envKey: string | undefined
 }): ApiKeyGuard {
   const { db, box } = deps
-  const file = join(deps.dataDir, API_KEY_FILE)
-  let generated: string | null = null
-  let key = deps.envKey
-  if (key !== undefined && key.length < API_KEY_LENGTH_MIN) {
+  const envKey = deps.envKey
+  if (envKey !== undefined && envKey.length < API_KEY_LENGTH_MIN) {
     throw new Error(`INLET_API_KEY must be at least ${API_KEY_LENGTH_MIN} characters`)
   }
-  if (key === undefined && existsSync(file)) key = readFileSync(file, 'utf8').trim()
-  if (key === undefined || key === '') {
-    key = generateSecret()
-    writeFileSync(file, `${key}\n`, { mode: 0o600 })
-    generated = key
+  const store = db.prepare('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)')
+  const stored = db
+    .prepare<{ value: Uint8Array }>('SELECT value FROM settings WHERE name = ?')
+    .get(HASH_SETTING)
+  let hash: Uint8Array | null = stored ? new Uint8Array(stored.value) : null
+  let generated: string | null = null
+  if (envKey !== undefined) {
+    hash = box.hash(envKey)
+    store.run(HASH_SETTING, hash)
+  } else if (hash === null) {
+    generated = generateSecret()
+    writeFileSync(join(deps.dataDir, API_KEY_FILE), `${generated}\n`, { mode: 0o600 })
+    hash = box.hash(generated)
+    store.run(HASH_SETTING, hash)
   }
-  const hash = box.hash(key)
-  db.prepare('INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)').run(HASH_SETTING, hash)
+  const current: Uint8Array = hash
   return {
     generated,
-    verify: (presented) => typeof presented === 'string' && presented !== '' && box.matches(presented, hash),
+    verify: (presented) =>
+      typeof presented === 'string' && presented !== '' && box.matches(presented, current),
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { silentLogger } from '../../src/logger.ts'
 import { openRegistry } from '../../src/registry/index.ts'
@@ -84,16 +84,35 @@ describe('API key', () => {
     second.close()
   })
 
-  test('INLET_API_KEY wins over the file, and must not be trivially short', async () => {
+  test('the stored hash is what is checked: deleting the key file locks no one out', async () => {
     using dir = tempDir()
-    const registry = await openRegistry({
+    const first = await openRegistry({ dataDir: dir.path, envApiKey: undefined, logger: silentLogger })
+    const key = first.apiKey.generated!
+    first.close()
+    unlinkSync(join(dir.path, 'api-key'))
+    const second = await openRegistry({ dataDir: dir.path, envApiKey: undefined, logger: silentLogger })
+    expect(second.apiKey.generated).toBeNull()
+    expect(second.apiKey.verify(key)).toBe(true)
+    second.close()
+  })
+
+  test('INLET_API_KEY replaces the stored key, and must not be trivially short', async () => {
+    using dir = tempDir()
+    const generated = await openRegistry({ dataDir: dir.path, envApiKey: undefined, logger: silentLogger })
+    const oldKey = generated.apiKey.generated!
+    generated.close()
+    const fromEnv = await openRegistry({
       dataDir: dir.path,
       envApiKey: 'from-the-environment-1',
       logger: silentLogger,
     })
-    expect(registry.apiKey.generated).toBeNull()
-    expect(registry.apiKey.verify('from-the-environment-1')).toBe(true)
-    registry.close()
+    expect(fromEnv.apiKey.generated).toBeNull()
+    expect(fromEnv.apiKey.verify('from-the-environment-1')).toBe(true)
+    expect(fromEnv.apiKey.verify(oldKey)).toBe(false)
+    fromEnv.close()
+    const later = await openRegistry({ dataDir: dir.path, envApiKey: undefined, logger: silentLogger })
+    expect(later.apiKey.verify('from-the-environment-1')).toBe(true)
+    later.close()
     await expect(
       openRegistry({ dataDir: dir.path, envApiKey: 'short', logger: silentLogger }),
     ).rejects.toThrow(/at least 16/)
