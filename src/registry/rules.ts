@@ -27,29 +27,18 @@ export interface SourceConfig {
   authUsername: string | null
 }
 
-type AuthField =
-  | 'authHeaderKey'
-  | 'authSecretValue'
-  | 'authHmacAlg'
-  | 'authHmacScheme'
-  | 'authUsername'
-  | 'authPassword'
-  | 'authBearerToken'
-const AUTH_FIELDS: readonly AuthField[] = [
-  'authHeaderKey',
-  'authSecretValue',
-  'authHmacAlg',
-  'authHmacScheme',
-  'authUsername',
-  'authPassword',
-  'authBearerToken',
-]
+/**
+ * The auth fields other than the secret, and which method takes which. The secret fields
+ * (`SECRET_FIELD`) are checked by `chooseSecret`, the one place that create, replace and rotate share.
+ */
+const AUTH_FIELDS = ['authHeaderKey', 'authHmacAlg', 'authHmacScheme', 'authUsername'] as const
+type AuthField = (typeof AUTH_FIELDS)[number]
 
 const ALLOWED: Record<AuthMethod, readonly AuthField[]> = {
-  SharedSecret: ['authHeaderKey', 'authSecretValue'],
-  HMAC: ['authHeaderKey', 'authSecretValue', 'authHmacAlg', 'authHmacScheme'],
-  Bearer: ['authBearerToken'],
-  Basic: ['authUsername', 'authPassword'],
+  SharedSecret: ['authHeaderKey'],
+  HMAC: ['authHeaderKey', 'authHmacAlg', 'authHmacScheme'],
+  Bearer: [],
+  Basic: ['authUsername'],
   None: [],
 }
 
@@ -135,22 +124,22 @@ export function chooseSecret(
   config: SourceConfig,
   input: SourceInput | RotateInput,
   options: { generate: boolean },
-): { field: string; value: string; generated: boolean } | null {
+): { field: string; value: string } | null {
   const field = SECRET_FIELD[config.authMethod]
-  if (field === null) return null
   for (const other of ['authSecretValue', 'authPassword', 'authBearerToken'] as const) {
     if (other !== field && input[other] !== undefined) {
       throw badRequest(`${other} does not apply to authMethod ${config.authMethod}`, other)
     }
   }
+  if (field === null) return null
   const given = input[field]
   const webhook = config.authHmacScheme === 'standard-webhooks'
   if (given !== undefined) {
     if (webhook) checkWebhookSecret(given, field)
-    return { field, value: given, generated: false }
+    return { field, value: given }
   }
   if (!options.generate) return null
-  return { field, value: webhook ? generateWebhookSecret() : generateSecret(), generated: true }
+  return { field, value: webhook ? generateWebhookSecret() : generateSecret() }
 }
 
 /** Standard Webhooks: `whsec_` followed by base64 of 24 to 64 key bytes. */

@@ -154,7 +154,7 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
           input.noDataAlarm === undefined ? { minutesThreshold: DEFAULT_NO_DATA_MINUTES } : input.noDataAlarm
         if (alarm) sql.putAlarm.run(id, alarm.minutesThreshold)
       })
-      return { source: read(id), secret: secret && { field: secret.field, value: secret.value } }
+      return { source: read(id), secret }
     },
 
     list: (): SourceRecord[] => sql.all.all(now()).map(toRecord),
@@ -173,7 +173,7 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
         if (secret) storeSecret(id, config, secret.value)
         if (input.noDataAlarm === null) sql.dropAlarm.run(id)
         else if (input.noDataAlarm) sql.putAlarm.run(id, input.noDataAlarm.minutesThreshold)
-        return { source: read(id), secret: secret && { field: secret.field, value: secret.value } }
+        return { source: read(id), secret }
       })
     },
 
@@ -194,7 +194,7 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
           sql.putSecret.run(id, 'previous', old.kind, old.value, new Date(clock() + graceMs).toISOString())
         storeSecret(id, source, secret.value)
         sql.touch.run(now(), id)
-        return { source: read(id), secret: { field: secret.field, value: secret.value } }
+        return { source: read(id), secret }
       })
     },
 

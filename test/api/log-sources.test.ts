@@ -133,6 +133,12 @@ describe('create', () => {
       'authBearerToken',
     ],
     [
+      'a secret on a source without auth',
+      { integrationLabel: 'x', authMethod: 'None', authSecretValue: 'abcdefghij' },
+      400,
+      'authSecretValue',
+    ],
+    [
       'a header name that is no token',
       { integrationLabel: 'x', authMethod: 'SharedSecret', authHeaderKey: 'X A' },
       400,
