@@ -56,7 +56,8 @@ export const ConfigSchema = T.Object(
         segment_bytes_max: T.Integer({
           default: EVENTLOG_DEFAULTS.segmentBytesMax,
           minimum: MIB,
-          maximum: 1024 * MIB,
+          // Opening the log reads the active segment whole, so this bounds startup memory too.
+          maximum: 256 * MIB,
           description:
             'Size at which a log segment is sealed and a new one begun; the unit of retention and search pruning.',
         }),
