@@ -118,35 +118,66 @@ describe('inlet serve over HTTP', () => {
   })
 
   test('SIGTERM lets an in-flight request finish, then exits 0', async () => {
-    const { promise: sent, resolve: headersSent } = Promise.withResolvers<void>()
-    let push: (chunk: string) => void = () => {}
-    let end: () => void = () => {}
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        push = (chunk) => controller.enqueue(new TextEncoder().encode(chunk))
-        end = () => controller.close()
-        headersSent()
-      },
-    })
-    const pending = fetch(`${inlet.url}/log-sources/http`, {
-      method: 'POST',
-      headers: { 'x-api-key': inlet.apiKey, 'content-type': 'application/json' },
-      body,
-      duplex: 'half',
-    } as RequestInit)
-    await sent
-    push('{"integrationLabel": "slow", ')
+    const slow = await slowCreate(inlet)
+    slow.push('{"integrationLabel": "slow", ')
     await Bun.sleep(200)
     const stopping = inlet.stop()
     await Bun.sleep(200)
-    push('"authMethod": "None"}')
-    end()
-    expect((await pending).status).toBe(201)
+    slow.push('"authMethod": "None"}')
+    slow.end()
+    expect((await slow.response).status).toBe(201)
     const { code, stderr } = await stopping
     expect(code).toBe(0)
     expect(stderr).toContain('draining')
   })
 })
+
+describe('inlet serve limits and addresses', () => {
+  test('a request still unfinished after shutdown_grace_ms is cut off, and the server exits 0', async () => {
+    const inlet = await startInlet({ args: ['--shutdown-grace-ms', '300'] })
+    const slow = await slowCreate(inlet)
+    const outcome = slow.response.then(
+      () => 'answered',
+      () => 'cut off',
+    )
+    slow.push('{"integrationLabel": ')
+    await Bun.sleep(100)
+    const started = performance.now()
+    const { code } = await inlet.stop()
+    expect(code).toBe(0)
+    expect(performance.now() - started).toBeLessThan(10_000) // bounded by the grace, not by the sender
+    expect(await outcome).toBe('cut off')
+  })
+
+  test('a non-loopback address is served without TLS when --allow-plain-http says so', async () => {
+    const inlet = await startInlet({ args: ['--listen', '0.0.0.0:0', '--allow-plain-http'] })
+    try {
+      expect(inlet.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/)
+      const port = new URL(inlet.url).port
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' })
+    } finally {
+      expect((await inlet.stop()).code).toBe(0)
+    }
+  })
+})
+
+/** Starts a source creation whose body the test sends piece by piece, as a slow sender would. */
+async function slowCreate(inlet: RunningInlet) {
+  const { promise: opened, resolve } = Promise.withResolvers<ReadableStreamDefaultController<Uint8Array>>()
+  const body = new ReadableStream<Uint8Array>({ start: resolve })
+  const response = fetch(`${inlet.url}/log-sources/http`, {
+    method: 'POST',
+    headers: { 'x-api-key': inlet.apiKey, 'content-type': 'application/json' },
+    body,
+    duplex: 'half',
+  } as RequestInit)
+  const controller = await opened
+  return {
+    response,
+    push: (chunk: string) => controller.enqueue(new TextEncoder().encode(chunk)),
+    end: () => controller.close(),
+  }
+}
 
 describe('inlet serve over HTTPS', () => {
   test('serves TLS with a certificate made by openssl; the CLI talks to it; URLs use --public-url', async () => {
