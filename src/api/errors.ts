@@ -11,17 +11,11 @@ import { Elysia, ValidationError } from 'elysia'
 import { AppError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
-export function errorResponse(
-  status: number,
-  code: string,
-  message: string,
-  field?: string,
-  headers?: HeadersInit,
-) {
+function errorResponse(status: number, code: string, message: string, field?: string) {
   const error = field === undefined ? { code, message } : { code, message, field }
   return new Response(JSON.stringify({ message, error }), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    headers: { 'content-type': 'application/json; charset=utf-8' },
   })
 }
 

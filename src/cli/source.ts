@@ -2,6 +2,7 @@
  * `inlet source …`: the management API from the command line. It talks to a running server over HTTP
  * with the admin key, so it works the same against a local appliance and a remote one.
  */
+import { ConfigSchema } from '../config/schema.ts'
 import { readApiKey } from '../registry/api-key.ts'
 import { SECRET_FIELD } from '../registry/model.ts'
 import { cliFetch } from '../runtime/serve.ts'
@@ -86,7 +87,7 @@ function need(target: string | undefined, command: string): string {
 
 function apiClient(values: Values, env: Record<string, string | undefined>) {
   const server = String(values.server ?? env.INLET_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '')
-  const dataDir = String(values['data-dir'] ?? env.INLET_DATA_DIR ?? './data')
+  const dataDir = String(values['data-dir'] ?? env.INLET_DATA_DIR ?? ConfigSchema.properties.data_dir.default)
   const key = readApiKey(dataDir, env)
   if (key === null)
     throw new UsageError(`no API key: set INLET_API_KEY or point --data-dir at the server's data directory`)
