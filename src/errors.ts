@@ -11,6 +11,8 @@ export class AppError extends Error {
     message: string,
     /** The request field the problem is about, when there is one (`integrationLabel`, `authHeaderKey`). */
     readonly field?: string,
+    /** Response headers the status needs, such as `Retry-After` (429, 503) or `WWW-Authenticate` (401). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message)
     this.name = 'AppError'

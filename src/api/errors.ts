@@ -11,11 +11,17 @@ import { Elysia, ValidationError } from 'elysia'
 import { AppError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
-function errorResponse(status: number, code: string, message: string, field?: string) {
+function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  field?: string,
+  headers?: Record<string, string>,
+) {
   const error = field === undefined ? { code, message } : { code, message, field }
   return new Response(JSON.stringify({ message, error }), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
   })
 }
 
@@ -27,7 +33,7 @@ export const errorMapping = (logger: Logger) =>
       const cause = thrown instanceof Error ? thrown.cause : undefined
       const error = code === 'PARSE' && cause instanceof AppError ? cause : thrown
       if (error instanceof AppError)
-        return errorResponse(error.status, error.code, error.message, error.field)
+        return errorResponse(error.status, error.code, error.message, error.field, error.headers)
       if (error instanceof ValidationError) {
         const { field, message } = describeValidation(error)
         return errorResponse(400, 'VALIDATION_ERROR', message, field)

@@ -101,6 +101,81 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false, description: 'The event log under <data_dir>/log.' },
     ),
+    ingest: T.Object(
+      {
+        request_bytes_max: T.Integer({
+          default: 1_048_576,
+          minimum: 1024,
+          maximum: 64 * MIB,
+          description:
+            'Largest ingest request, request line and headers included, as sent (compressed). Larger: 413.',
+        }),
+        decoded_bytes_max: T.Integer({
+          default: 64 * MIB,
+          minimum: 1024,
+          maximum: 1024 * MIB,
+          description:
+            'Largest request body once decompressed. Larger: 413, and decoding stops at this size.',
+        }),
+        events_per_request_max: T.Integer({
+          default: 100_000,
+          minimum: 1,
+          maximum: 10_000_000,
+          description: 'Most events one request may carry. More: 413.',
+        }),
+        event_bytes_max: T.Integer({
+          default: MIB,
+          minimum: 64,
+          maximum: 32 * MIB,
+          description: 'Largest single event, in bytes of its JSON text or line. Larger: 413.',
+        }),
+        body_timeout_ms: T.Integer({
+          default: 30_000,
+          minimum: 100,
+          maximum: 3_600_000,
+          description:
+            'Time a sender has to deliver the whole request body; slower: 408 (guards against slow senders).',
+        }),
+        inflight_bytes_high: T.Integer({
+          default: 256 * MIB,
+          minimum: MIB,
+          maximum: 64 * 1024 * MIB,
+          description:
+            'Bytes held by requests in progress (bodies as sent and decoded) at which new requests are refused with 503 and Retry-After.',
+        }),
+        inflight_bytes_low: T.Integer({
+          default: 192 * MIB,
+          minimum: 0,
+          maximum: 64 * 1024 * MIB,
+          description: 'Once refusing, requests are admitted again when in-flight bytes fall to this.',
+        }),
+        source_events_per_second: T.Integer({
+          default: 0,
+          minimum: 0,
+          maximum: 100_000_000,
+          description:
+            'Per-source rate limit in events per second (a one-second burst allowed); past it: 429 with Retry-After. 0: no limit.',
+        }),
+        signature_tolerance_seconds: T.Integer({
+          default: 300,
+          minimum: 1,
+          maximum: 86_400,
+          description:
+            'Timestamped HMAC schemes (standard-webhooks, stripe, slack): largest distance between the signed time and the server clock.',
+        }),
+        retry_after_seconds: T.Integer({
+          default: 1,
+          minimum: 1,
+          maximum: 3600,
+          description: 'Retry-After sent with a 503 when the server is overloaded.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'The ingest endpoint, POST /http/{sourceId}.',
+      },
+    ),
     api: T.Object(
       {
         body_bytes_max: T.Integer({

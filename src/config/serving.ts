@@ -43,6 +43,12 @@ export function checkServing(config: Config): string[] {
         '(set tls_cert and tls_key, or allow_plain_http when a TLS proxy sits in front)',
     )
   }
+  if (config.ingest.inflight_bytes_low >= config.ingest.inflight_bytes_high) {
+    problems.push(
+      `ingest.inflight_bytes_low (${config.ingest.inflight_bytes_low}) must be below ` +
+        `ingest.inflight_bytes_high (${config.ingest.inflight_bytes_high})`,
+    )
+  }
   if (config.public_url !== '') {
     try {
       const url = new URL(config.public_url)

@@ -126,6 +126,12 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
     )
   }
 
+  /** Told the id of each source changed, removed or rotated, once its transaction has committed. */
+  const listeners = new Set<(id: string) => void>()
+  const changed = (id: string) => {
+    for (const listener of listeners) listener(id)
+  }
+
   /** The configuration columns, in the order both `insert` and `update` name them. */
   const columns = (c: SourceConfig) =>
     [
@@ -163,7 +169,7 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
     /** Replaces the configuration; the stored secret stays unless the request gives one or it no longer fits. */
     replace(id: string, input: SourceInput): SourceChange {
       const config = normalizeSource(input)
-      return db.transaction(() => {
+      const change = db.transaction(() => {
         const before = read(id)
         assertLabelFree(config.label, id)
         const mustRenew = secretKind(before) !== secretKind(config)
@@ -175,15 +181,18 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
         else if (input.noDataAlarm) sql.putAlarm.run(id, input.noDataAlarm.minutesThreshold)
         return { source: read(id), secret }
       })
+      changed(id)
+      return change
     },
 
     remove(id: string): void {
       if (sql.remove.run(id).changes === 0) throw notFound(`no log source with integrationId ${id}`)
+      changed(id)
     },
 
     /** Issues a new secret; the old one stays valid for `graceSeconds` beside it. */
     rotate(id: string, input: RotateInput): SourceChange {
-      return db.transaction(() => {
+      const change = db.transaction(() => {
         const source = read(id)
         const secret = chooseSecret(source, input, { generate: true })
         if (!secret) throw badRequest('a source with authMethod None has no secret to rotate', 'authMethod')
@@ -196,6 +205,14 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
         sql.touch.run(now(), id)
         return { source: read(id), secret }
       })
+      changed(id)
+      return change
+    },
+
+    /** Subscribes to changes (for caches of compiled sources); returns the unsubscribe function. */
+    onChange(listener: (id: string) => void): () => void {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
     },
 
     credentials(id: string): SourceCredentials {
