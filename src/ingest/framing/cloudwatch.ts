@@ -1,0 +1,91 @@
+/**
+ * The CloudWatchLogs stream type: one or more subscription-filter payloads, concatenated or one per line
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html):
+ *
+ *     {"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"...","logStream":"...",
+ *      "subscriptionFilters":["..."],"logEvents":[{"id":"...","timestamp":1510109208016,"message":"..."}]}
+ *
+ * Each logEvents entry is one event, its message framed like a Lines line and its timestamp the event time.
+ * CloudWatch sends CONTROL_MESSAGE payloads to check that the destination is reachable; they carry no log
+ * data and yield no events. The entries stream through the array stage one at a time, so a payload of
+ * many megabytes never sits in memory whole.
+ */
+
+import { type FramingContext, malformed, notAnObject, type Stage } from './context.ts'
+import type { FramedEvent } from './index.ts'
+import { ArrayStage } from './json-array.ts'
+import { CLOSE_BRACE, isBlank, OPEN_BRACE } from './scan.ts'
+
+const CONTROL_MESSAGE = 'CONTROL_MESSAGE'
+
+const encoder = new TextEncoder()
+
+export function cloudWatchStage(ctx: FramingContext): Stage {
+  let payloads = 0
+  /** The payload's messageType, once seen; undefined while it may still come after logEvents. */
+  let messageType: unknown
+  /**
+   * Entries framed before the messageType is known (AWS writes messageType first, so only a hand-made
+   * payload gets here); they wait for the end of the payload. ctx.checkRoom bounds them by eventsMax.
+   */
+  let held: { event: FramedEvent; offset: number }[] = []
+  const where = () => `payload ${payloads}`
+  return new ArrayStage(ctx, {
+    path: ['logEvents'],
+    field: 'logEvents',
+    repeat: true,
+    where,
+    begin(first, offset) {
+      payloads++
+      if (first !== OPEN_BRACE) throw notAnObject(first, where(), offset)
+      messageType = undefined
+    },
+    open(head) {
+      messageType = head.messageType
+    },
+    element(bytes, offset) {
+      const event = entryEvent(ctx, ctx.object(bytes, offset), offset)
+      if (messageType === CONTROL_MESSAGE) return
+      if (messageType !== undefined) return ctx.emit(event, offset)
+      ctx.checkRoom(offset)
+      held.push({ event, offset })
+      ctx.held++
+    },
+    close(whole, found, offset) {
+      messageType = whole.messageType
+      const release = held
+      held = []
+      ctx.held = 0
+      if (messageType === CONTROL_MESSAGE) return
+      if (!found) throw malformed(where(), offset, 'no logEvents array')
+      for (const entry of release) ctx.emit(entry.event, entry.offset)
+    },
+  })
+}
+
+/** One logEvents entry as an event: its message framed like a Lines line, at its timestamp. */
+function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, offset: number): FramedEvent {
+  const { message, timestamp } = entry
+  if (typeof message !== 'string') {
+    throw malformed(ctx.label(), offset, 'logEvents entry without a string message')
+  }
+  const timeMs = typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : null
+  let start = 0
+  let end = message.length
+  while (start < end && isBlank(message.charCodeAt(start))) start++
+  while (end > start && isBlank(message.charCodeAt(end - 1))) end--
+  if (message.charCodeAt(start) === OPEN_BRACE && message.charCodeAt(end - 1) === CLOSE_BRACE) {
+    const text = message.slice(start, end)
+    const value = parseOrUndefined(text)
+    if (value !== undefined) return { value, json: encoder.encode(text), timeMs }
+  }
+  return { value: { message }, json: null, timeMs }
+}
+
+function parseOrUndefined(text: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * What every framing stage shares: the options, the one UTF-8 decoder, the event counter with its limit,
+ * the errors (each names the event number and the byte offset in the decoded body) and the buffers that
+ * carry an incomplete event from one chunk to the next.
+ */
+import { AppError } from '../../errors.ts'
+import type { FramedEvent, FramingOptions } from './index.ts'
+import { resetScan, type ScanState, scan, scanState } from './scan.ts'
+
+/** A stage of the framer for one stream type; `base` is the body offset of `chunk[0]`. */
+export interface Stage {
+  push(chunk: Uint8Array, base: number): void
+  end(): void
+}
+
+/** Error messages quote at most this many characters of anything derived from the sender's data. */
+const QUOTED_CHARS_MAX = 64
+
+const clip = (text: string) => (text.length > QUOTED_CHARS_MAX ? `${text.slice(0, QUOTED_CHARS_MAX)}…` : text)
+
+const reasonOf = (error: unknown) => clip(error instanceof Error ? error.message : String(error))
+
+/** A byte as an error message shows it: printable ASCII as itself, anything else as hex. */
+export const showByte = (byte: number | undefined) =>
+  byte === undefined
+    ? 'the end of the body'
+    : byte > 32 && byte < 127
+      ? `'${String.fromCharCode(byte)}'`
+      : `byte 0x${byte.toString(16).padStart(2, '0')}`
+
+export const malformed = (where: string, offset: number, reason: string) =>
+  new AppError('MALFORMED_JSON', 400, `${where} at byte ${offset}: ${reason}`)
+
+/**
+ * The error for a top-level value that is not an object. Judged by its first byte alone, so the answer
+ * never depends on where the chunks happen to split: anything that can start a JSON value is NOT_AN_OBJECT,
+ * anything else is malformed.
+ */
+export function notAnObject(byte: number | undefined, where: string, offset: number): AppError {
+  const valueStart = byte !== undefined && '["-0123456789tfn'.includes(String.fromCharCode(byte))
+  return valueStart
+    ? new AppError(
+        'NOT_AN_OBJECT',
+        400,
+        `${where} at byte ${offset}: not a JSON object (starts with ${showByte(byte)})`,
+      )
+    : malformed(where, offset, `malformed JSON (unexpected ${showByte(byte)})`)
+}
+
+export class FramingContext {
+  /** Events emitted so far. */
+  events = 0
+  /** Events framed but held back until their CloudWatch payload's messageType is known. */
+  held = 0
+  /** `ignoreBOM` keeps a U+FEFF inside the body as data; only the body's first bytes are a BOM. */
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+  constructor(
+    readonly options: FramingOptions,
+    private readonly sink: (event: FramedEvent) => void,
+  ) {}
+
+  /** How errors name the event being framed now. */
+  label(): string {
+    return `event ${this.events + this.held + 1}`
+  }
+
+  emit(event: FramedEvent, offset: number): void {
+    this.checkRoom(offset)
+    this.events++
+    this.sink(event)
+  }
+
+  /** Throws unless one more event fits within eventsMax; held events count, so they stay bounded too. */
+  checkRoom(offset: number): void {
+    if (this.events + this.held < this.options.eventsMax) return
+    const max = this.options.eventsMax
+    throw new AppError(
+      'TOO_MANY_EVENTS',
+      413,
+      `${this.label()} at byte ${offset}: more than eventsMax (${max}) events`,
+    )
+  }
+
+  tooLarge(offset: number, where = this.label()): AppError {
+    const max = this.options.eventBytesMax
+    return new AppError(
+      'EVENT_TOO_LARGE',
+      413,
+      `${where} at byte ${offset}: larger than eventBytesMax (${max} bytes)`,
+    )
+  }
+
+  decode(bytes: Uint8Array, offset: number, where = this.label()): string {
+    try {
+      return this.decoder.decode(bytes)
+    } catch {
+      throw new AppError('INVALID_UTF8', 400, `${where} at byte ${offset}: invalid UTF-8`)
+    }
+  }
+
+  parse(text: string, offset: number, where = this.label()): unknown {
+    try {
+      return JSON.parse(text)
+    } catch (error) {
+      throw malformed(where, offset, `malformed JSON (${reasonOf(error)})`)
+    }
+  }
+
+  /** The fast path's attempt: the parsed value, or undefined when the bytes are not valid UTF-8 JSON. */
+  tryParse(bytes: Uint8Array): unknown {
+    try {
+      return JSON.parse(this.decoder.decode(bytes))
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Parses one delimited value that starts with '{', which JSON.parse can only turn into an object. */
+  object(bytes: Uint8Array, offset: number): Record<string, unknown> {
+    if (bytes.length > this.options.eventBytesMax) throw this.tooLarge(offset)
+    return this.parse(this.decode(bytes, offset), offset) as Record<string, unknown>
+  }
+
+  /** Emits a delimited object as the sender wrote it. */
+  emitObject(bytes: Uint8Array, offset: number): void {
+    this.emit({ value: this.object(bytes, offset), json: bytes, timeMs: null }, offset)
+  }
+}
+
+/** A growable byte buffer for the few bytes that must outlive their chunk. */
+export class ByteBuffer {
+  private bytes = new Uint8Array(256)
+  length = 0
+
+  append(source: Uint8Array): void {
+    const needed = this.length + source.length
+    if (needed > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2))
+      grown.set(this.bytes.subarray(0, this.length))
+      this.bytes = grown
+    }
+    this.bytes.set(source, this.length)
+    this.length = needed
+  }
+
+  /** The contents; valid until the next append or clear. */
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length)
+  }
+
+  /** A copy of the contents followed by `tail`, owned by the caller (emitted events outlive the buffer). */
+  concat(tail: Uint8Array): Uint8Array {
+    const out = new Uint8Array(this.length + tail.length)
+    out.set(this.bytes.subarray(0, this.length))
+    out.set(tail, this.length)
+    return out
+  }
+
+  clear(): void {
+    this.length = 0
+  }
+}
+
+/**
+ * A value that a chunk ended inside: its bytes so far and the scanner state at their end. Its size is
+ * checked on every chunk, so memory stays within eventBytesMax however the sender splits the body.
+ */
+export class PendingValue {
+  private readonly bytes = new ByteBuffer()
+  readonly scan: ScanState = scanState()
+  active = false
+  /** Body offset of the value's first byte. */
+  start = 0
+
+  constructor(private readonly ctx: FramingContext) {}
+
+  /** Carries `bytes`, the value's beginning, over which `this.scan` has already run. */
+  begin(bytes: Uint8Array, start: number): void {
+    this.start = start
+    this.active = true
+    this.bytes.clear()
+    this.append(bytes)
+  }
+
+  /** Scans on into `chunk`: the index just past the value's end, or -1 once the whole chunk is carried. */
+  resume(chunk: Uint8Array): number {
+    const end = scan(chunk, 0, this.scan)
+    if (end < 0) {
+      this.append(chunk)
+      return -1
+    }
+    if (this.bytes.length + end > this.ctx.options.eventBytesMax) throw this.ctx.tooLarge(this.start)
+    return end
+  }
+
+  /** The whole value: the carried bytes and `chunk[0, end)`. */
+  take(chunk: Uint8Array, end: number): Uint8Array {
+    this.active = false
+    const value = this.bytes.concat(chunk.subarray(0, end))
+    this.bytes.clear()
+    resetScan(this.scan)
+    return value
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (this.bytes.length + bytes.length > this.ctx.options.eventBytesMax) throw this.ctx.tooLarge(this.start)
+    this.bytes.append(bytes)
+  }
+}
