@@ -7,7 +7,10 @@ import { Elysia } from 'elysia'
 import { errorMapping } from './api/errors.ts'
 import { logSourcesApi } from './api/log-sources.ts'
 import type { Config } from './config/schema.ts'
+import type { EventLog } from './eventlog/index.ts'
+import type { IngestCounters } from './health/counters.ts'
 import { healthz } from './health/healthz.ts'
+import { ingestRoute } from './ingest/route.ts'
 import type { Logger } from './logger.ts'
 import type { Registry } from './registry/index.ts'
 import { VERSION } from './version.ts'
@@ -15,7 +18,11 @@ import { VERSION } from './version.ts'
 export interface AppDeps {
   config: Config
   registry: Registry
+  log: EventLog
+  counters: IngestCounters
   logger: Logger
+  /** Wall clock in ms; tests pass a fake. */
+  clock?: () => number
   /** Base URL senders reach this server at; known only once the server is listening (port 0). */
   publicUrl: () => string
 }
@@ -39,6 +46,15 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(healthz())
+    .use(
+      ingestRoute({
+        limits: deps.config.ingest,
+        registry: deps.registry,
+        log: deps.log,
+        counters: deps.counters,
+        clock: deps.clock,
+      }),
+    )
     .use(
       logSourcesApi({
         registry: deps.registry,

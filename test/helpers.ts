@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/load.ts'
+import type { Config } from '../src/config/schema.ts'
+import { EVENTLOG_DEFAULTS, type EventLog, type FileOps, openEventLog } from '../src/eventlog/index.ts'
+import { IngestCounters } from '../src/health/counters.ts'
 import { silentLogger } from '../src/logger.ts'
 import { openRegistry, type Registry } from '../src/registry/index.ts'
 
@@ -18,6 +21,9 @@ export const BASE_URL = 'http://inlet.test'
 export interface TestApp {
   app: ReturnType<typeof createApp>
   registry: Registry
+  log: EventLog
+  counters: IngestCounters
+  config: Config
   dataDir: string
   clock: { now: number }
   /** Sends a request to the app; a plain object body is sent as JSON. */
@@ -26,23 +32,42 @@ export interface TestApp {
     path: string,
     options?: { body?: unknown; key?: string | null; headers?: Record<string, string> },
   ): Promise<Response>
-  close(): void
+  close(): Promise<void>
 }
 
-export async function testApp(): Promise<TestApp> {
+/** An app on a temporary data directory; `env` sets config as INLET_* variables would. */
+export async function testApp(
+  options: { env?: Record<string, string>; logOps?: Partial<FileOps> } = {},
+): Promise<TestApp> {
   const dir = tempDir()
   const clock = { now: Date.parse('2026-11-28T12:00:00Z') }
-  const { config } = loadConfig({ env: {}, flags: { data_dir: dir.path } })
+  const { config } = loadConfig({ env: options.env ?? {}, flags: { data_dir: dir.path } })
   const registry = await openRegistry({
     dataDir: dir.path,
     envApiKey: TEST_API_KEY,
     logger: silentLogger,
     clock: () => clock.now,
   })
-  const app = createApp({ config, registry, logger: silentLogger, publicUrl: () => BASE_URL })
+  const log = await openEventLog(
+    { ...EVENTLOG_DEFAULTS, dir: join(dir.path, 'log') },
+    { logger: silentLogger, clock: () => clock.now, fileOps: options.logOps },
+  )
+  const counters = new IngestCounters()
+  const app = createApp({
+    config,
+    registry,
+    log,
+    counters,
+    logger: silentLogger,
+    publicUrl: () => BASE_URL,
+    clock: () => clock.now,
+  })
   return {
     app,
     registry,
+    log,
+    counters,
+    config,
     dataDir: dir.path,
     clock,
     call(method, path, options = {}) {
@@ -55,7 +80,8 @@ export async function testApp(): Promise<TestApp> {
       }
       return app.handle(new Request(`${BASE_URL}${path}`, { method, headers, body }))
     },
-    close() {
+    async close() {
+      await log.close()
       registry.close()
       dir[Symbol.dispose]()
     },

@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.ts'
 import { type Config, HOUR_MS } from '../config/schema.ts'
 import { type ListenAddress, parseListen } from '../config/serving.ts'
 import { type EventLogOptions, openEventLog } from '../eventlog/index.ts'
+import { IngestCounters } from '../health/counters.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { openRegistry } from '../registry/index.ts'
 import { serve } from '../runtime/serve.ts'
@@ -35,7 +36,8 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   const { registry, log } = stores
 
   let baseUrl = ''
-  const app = createApp({ config, registry, logger, publicUrl: () => baseUrl })
+  const counters = new IngestCounters()
+  const app = createApp({ config, registry, log, counters, logger, publicUrl: () => baseUrl })
   let server: ReturnType<typeof serve>
   try {
     server = serve(app, {

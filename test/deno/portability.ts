@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { EVENTLOG_DEFAULTS, openEventLog } from '../../src/eventlog/index.ts'
+import { IngestCounters } from '../../src/health/counters.ts'
 import { silentLogger } from '../../src/logger.ts'
 import { openRegistry } from '../../src/registry/index.ts'
 
@@ -18,7 +19,18 @@ const key = 'deno-portability-key-1'
 try {
   const { config } = loadConfig({ env: {}, flags: { data_dir: dataDir } })
   const registry = await openRegistry({ dataDir, envApiKey: key, logger: silentLogger })
-  const app = createApp({ config, registry, logger: silentLogger, publicUrl: () => 'http://deno.test' })
+  const ingestLog = await openEventLog(
+    { ...EVENTLOG_DEFAULTS, dir: join(dataDir, 'ingest-log') },
+    { logger: silentLogger },
+  )
+  const app = createApp({
+    config,
+    registry,
+    log: ingestLog,
+    counters: new IngestCounters(),
+    logger: silentLogger,
+    publicUrl: () => 'http://deno.test',
+  })
   const call = (method: string, path: string, body?: unknown) =>
     app.handle(
       new Request(`http://deno.test${path}`, {

@@ -1,0 +1,211 @@
+/**
+ * `POST /http/{sourceId}` (CONTRACT.md sections 2 and 3): the data path from a request to events durable
+ * in the log. `ingest` below runs the stages in order, and only it knows the order; the stages never
+ * import each other:
+ *
+ *   limits → auth (headers) → read body → auth (HMAC over the raw body) → decode → framing → classify
+ *   and stamp → rate limit → log.append → 200 {"accepted": N}
+ *
+ * A request is atomic: its events are built in memory (bounded by the limits) and appended as one batch,
+ * so a bad event anywhere stores nothing. The route is registered with `parse: 'none'` so that Elysia
+ * leaves the body stream to this code, and no other plugin may register a global `onParse`.
+ */
+import { Elysia, t } from 'elysia'
+import type { Config } from '../config/schema.ts'
+import { AppError, notFound } from '../errors.ts'
+import type { AppendRecord, EventLog } from '../eventlog/index.ts'
+import type { IngestCounters } from '../health/counters.ts'
+import type { Registry } from '../registry/index.ts'
+import type { SourceRecord } from '../registry/sources.ts'
+import { Admission } from './admission.ts'
+import type { AuthOutcome } from './auth/index.ts'
+import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
+import { DeliveryMemory } from './dedup.ts'
+import { createFramer, type FramedEvent } from './framing/index.ts'
+import { headBytes, readBody, requestTooLarge } from './limits.ts'
+import { RateLimiter } from './rate-limit.ts'
+import { type IngestSource, SourceCache } from './sources.ts'
+import { Stamper } from './stamp.ts'
+
+/** The classify stage's seam: a source's log types compiled into one function (schemas/ provides it). */
+export type Classify = (event: FramedEvent) => FramedEvent
+export type ClassifierFor = (source: SourceRecord) => Classify | null
+
+export interface IngestDeps {
+  limits: Config['ingest']
+  registry: Registry
+  log: EventLog
+  counters: IngestCounters
+  clock?: () => number
+  classifierFor?: ClassifierFor
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
+
+export function ingestRoute(deps: IngestDeps) {
+  const { limits, log, counters } = deps
+  const clock = deps.clock ?? Date.now
+  const toleranceMs = limits.signature_tolerance_seconds * 1000
+  const sources = new SourceCache(deps.registry, { timestampToleranceMs: toleranceMs, clock })
+  const admission = new Admission({
+    highBytes: limits.inflight_bytes_high,
+    lowBytes: limits.inflight_bytes_low,
+    retryAfterSeconds: limits.retry_after_seconds,
+  })
+  const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
+  const deliveries = new DeliveryMemory(toleranceMs, clock)
+  const retryAfter = { 'retry-after': String(limits.retry_after_seconds) }
+
+  async function ingest(request: Request, source: IngestSource, held: { bytes: number }): Promise<Response> {
+    const { record, verifier } = source
+    const head = headBytes(request, pathAndQuery(request.url))
+    if (head > limits.request_bytes_max) throw requestTooLarge(limits.request_bytes_max)
+    admission.admit()
+    rateLimiter.admit(record.id)
+    const nowMs = clock()
+    const early = verifier.checkHeaders(request.headers, nowMs)
+    if (!early.ok) throw authError(early)
+
+    // A declared body is allocated whole before it arrives, so it is charged before it is read.
+    const declared = Math.min(Number(request.headers.get('content-length')) || 0, limits.request_bytes_max)
+    charge(held, declared)
+    const body = await readBody(request, {
+      bodyBytesMax: limits.request_bytes_max - head,
+      requestBytesMax: limits.request_bytes_max,
+      timeoutMs: limits.body_timeout_ms,
+    })
+    charge(held, body.byteLength - declared)
+    const verdict = verifier.needsBody ? verifier.checkBody(request.headers, body, clock()) : early
+    if (!verdict.ok) throw authError(verdict)
+
+    const records = await frame(request, body, record, held)
+    rateLimiter.consume(record.id, records.length)
+    const accepted = records.length === 0 ? 0 : await store(record.id, verdict, records)
+    counters.accepted(record.id, accepted ?? 0, body.byteLength, clock())
+    const answer = accepted === null ? { accepted: 0, duplicate: true } : { accepted }
+    return new Response(JSON.stringify(answer), { headers: JSON_HEADERS })
+  }
+
+  /** Decode → framing → classify → stamp, chunk by chunk; every byte held is charged to admission. */
+  async function frame(
+    request: Request,
+    body: Uint8Array,
+    record: SourceRecord,
+    held: { bytes: number },
+  ): Promise<AppendRecord[]> {
+    const header = request.headers.get('content-encoding')
+    const encodings =
+      header === null ? [sniffEncoding(body)].filter((e) => e !== null) : parseContentEncoding(header)
+    const classify = deps.classifierFor?.(record) ?? null
+    const stamper = new Stamper({ sourceId: record.id, sourceLabel: record.label, parseTimeMs: clock() })
+    const records: AppendRecord[] = []
+    const framer = createFramer(
+      {
+        streamType: record.streamType,
+        jsonArrayEnvelopeField: record.streamOptions.jsonArrayEnvelopeField,
+        eventBytesMax: limits.event_bytes_max,
+        eventsMax: limits.events_per_request_max,
+      },
+      (event) => {
+        const stored = stamper.stamp(classify ? classify(event) : event)
+        charge(held, stored.payload.byteLength)
+        records.push(stored)
+      },
+    )
+    if (encodings.length === 0) framer.push(body)
+    else {
+      for await (const chunk of decodeBody(body, encodings, limits.decoded_bytes_max)) {
+        charge(held, chunk.byteLength)
+        framer.push(chunk)
+      }
+    }
+    framer.end()
+    return records
+  }
+
+  /** Appends the batch; a Standard Webhooks retry of a delivery already stored appends nothing (null). */
+  async function store(
+    sourceId: string,
+    verdict: AuthOutcome,
+    records: AppendRecord[],
+  ): Promise<number | null> {
+    const append = async () => {
+      try {
+        await log.append(records)
+      } catch (error) {
+        if (error instanceof AppError && error.status === 503) {
+          throw new AppError(error.code, 503, error.message, undefined, error.headers ?? retryAfter)
+        }
+        throw error
+      }
+      return records.length
+    }
+    const deliveryId = verdict.ok ? verdict.deliveryId : undefined
+    return deliveryId === undefined ? append() : deliveries.once(sourceId, deliveryId, append)
+  }
+
+  const charge = (held: { bytes: number }, bytes: number) => {
+    held.bytes += bytes
+    admission.charge(bytes)
+  }
+
+  async function handle(request: Request, id: string): Promise<Response> {
+    const source = sources.get(id)
+    const held = { bytes: 0 }
+    try {
+      if (!source) throw notFound(`no log source with integrationId ${id}`)
+      return await ingest(request, source, held)
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'INTERNAL'
+      const status = error instanceof AppError ? error.status : 500
+      counters.rejected(source?.record.id ?? null, code, status)
+      throw error
+    } finally {
+      admission.release(held.bytes)
+    }
+  }
+
+  const params = t.Object({ id: t.String({ description: 'integrationId of the source' }) })
+  return new Elysia({ name: 'ingest' })
+    .post('/http/:id', ({ request, params: { id } }) => handle(request, id), {
+      parse: 'none',
+      params,
+      detail: {
+        tags: ['ingest'],
+        summary: 'Send events to a source',
+        description:
+          'Body: JSON, NDJSON, a JSON array or lines, optionally gzip/deflate/br/zstd. Answers {"accepted": N} once durable.',
+        security: [],
+      },
+    })
+    .route('ALL', '/http/:id', methodNotAllowed, { detail: { hide: true } })
+}
+
+/** RFC 9110 §15.5.6: a 405 must list the methods the resource allows. */
+function methodNotAllowed({ request }: { request: Request }): never {
+  throw new AppError(
+    'METHOD_NOT_ALLOWED',
+    405,
+    `${request.method} is not allowed here; use POST`,
+    undefined,
+    {
+      allow: 'POST',
+    },
+  )
+}
+
+function authError(outcome: Extract<AuthOutcome, { ok: false }>): AppError {
+  return new AppError(
+    'UNAUTHORIZED',
+    401,
+    outcome.message,
+    undefined,
+    outcome.challenge ? { 'www-authenticate': outcome.challenge } : undefined,
+  )
+}
+
+/** The request target as sent: what follows the authority in the absolute URL Bun hands over. */
+function pathAndQuery(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  return start < 0 ? '/' : url.slice(start)
+}

@@ -1,0 +1,122 @@
+/**
+ * The stored form of an event: the event as received (or as classified) plus the fields every stored
+ * event carries (CONTRACT.md section 5): `p_row_id`, `p_source_id`, `p_source_label`, `p_parse_time`
+ * and `p_event_time`, RFC 3339 in UTC.
+ *
+ * Re-serializing every event would cost as much as parsing it, so when the framer kept the event's own
+ * JSON text and the event has no top-level `p_` field of its own, the p_ fields are spliced in before
+ * its closing brace and the sender's bytes are stored as they came. Only events the framer built, events
+ * a schema rewrote, or events that carry `p_` fields of their own (which ours must replace, not
+ * duplicate) are serialized again.
+ */
+import { randomBytes } from 'node:crypto'
+import type { AppendRecord } from '../eventlog/index.ts'
+import type { FramedEvent } from './framing/index.ts'
+
+const encoder = new TextEncoder()
+const ROW_ID_PREFIX = encoder.encode(',"p_row_id":"')
+const ROW_ID_HEX_DIGITS = 32
+/** Each process numbers its rows after a random prefix, so row ids are unique across restarts. */
+const PROCESS_ID = randomBytes(8).toString('hex')
+let rowCounter = 0
+
+/** A 32-hex-digit id, unique per stored event: the process's random half, then a counter. */
+function nextRowId(): string {
+  rowCounter++
+  return PROCESS_ID + rowCounter.toString(16).padStart(16, '0')
+}
+
+export interface StampContext {
+  sourceId: string
+  sourceLabel: string
+  parseTimeMs: number
+}
+
+export class Stamper {
+  readonly #sourceId: string
+  readonly #parseTimeMs: number
+  readonly #fields: { p_source_id: string; p_source_label: string; p_parse_time: string }
+  readonly #parseTime: string
+  /** `","p_source_id":…,"p_event_time":"<parse time>"}`: the tail of an event whose time is the parse time. */
+  readonly #tail: Uint8Array
+
+  constructor(context: StampContext) {
+    this.#sourceId = context.sourceId
+    this.#parseTimeMs = context.parseTimeMs
+    this.#parseTime = new Date(context.parseTimeMs).toISOString()
+    this.#fields = {
+      p_source_id: context.sourceId,
+      p_source_label: context.sourceLabel,
+      p_parse_time: this.#parseTime,
+    }
+    this.#tail = encoder.encode(this.#tailText(this.#parseTime))
+  }
+
+  /** The record to append for one event. */
+  stamp(event: FramedEvent): AppendRecord {
+    const eventTimeMs = isEventTime(event.timeMs) ? event.timeMs : this.#parseTimeMs
+    const payload =
+      event.json !== null && !hasOwnPFields(event.value)
+        ? this.#splice(event.json, eventTimeMs)
+        : this.#serialize(event.value, eventTimeMs)
+    return { payload, eventTimeMs, sourceId: this.#sourceId }
+  }
+
+  #tailText(eventTime: string): string {
+    const fields = this.#fields
+    return (
+      `","p_source_id":${JSON.stringify(fields.p_source_id)},"p_source_label":${JSON.stringify(fields.p_source_label)}` +
+      `,"p_parse_time":"${fields.p_parse_time}","p_event_time":"${eventTime}"}`
+    )
+  }
+
+  /** `{…sender's fields…` + `,"p_row_id":"…"` + tail; the leading comma is dropped for an empty object. */
+  #splice(json: Uint8Array, eventTimeMs: number): Uint8Array {
+    const tail =
+      eventTimeMs === this.#parseTimeMs ? this.#tail : encoder.encode(this.#tailText(iso(eventTimeMs)))
+    const empty = isEmptyObject(json)
+    const head = empty ? 1 : json.length - 1
+    const prefix = empty ? ROW_ID_PREFIX.subarray(1) : ROW_ID_PREFIX
+    const out = new Uint8Array(head + prefix.length + ROW_ID_HEX_DIGITS + tail.length)
+    out.set(json.subarray(0, head))
+    let at = head
+    out.set(prefix, at)
+    at += prefix.length
+    at += encoder.encodeInto(nextRowId(), out.subarray(at)).written
+    out.set(tail, at)
+    return out
+  }
+
+  #serialize(value: Record<string, unknown>, eventTimeMs: number): Uint8Array {
+    const stored = {
+      ...value,
+      p_row_id: nextRowId(),
+      ...this.#fields,
+      p_event_time: eventTimeMs === this.#parseTimeMs ? this.#parseTime : iso(eventTimeMs),
+    }
+    return encoder.encode(JSON.stringify(stored))
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The time a sender gave, if it is a whole number of ms a Date can hold (±8.64e15, ECMA-262 §21.4.1.1). */
+const isEventTime = (ms: number | null): ms is number =>
+  ms !== null && Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15
+
+/** Whether the sender's event has top-level fields in the reserved `p_` namespace. */
+function hasOwnPFields(value: Record<string, unknown>): boolean {
+  for (const key in value) {
+    if (key.charCodeAt(0) === 112 && key.charCodeAt(1) === 95) return true
+  }
+  return false
+}
+
+/** `{}` with nothing but whitespace between the braces. */
+function isEmptyObject(json: Uint8Array): boolean {
+  for (let i = 1; i < json.length - 1; i++) {
+    const byte = json[i]!
+    if (byte !== 32 && byte !== 9 && byte !== 10 && byte !== 13) return false
+  }
+  return true
+}
