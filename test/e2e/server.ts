@@ -2,9 +2,11 @@
  * Runs the real server as a child process on port 0 with a temporary data directory: the source tree
  * through Bun by default, or the compiled binary when INLET_BIN names one (CI's smoke test).
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Subprocess, spawn } from 'bun'
+import { EVENTLOG_DEFAULTS, openEventLog } from '../../src/eventlog/index.ts'
+import { silentLogger } from '../../src/logger.ts'
 import { tempDir } from '../helpers.ts'
 
 export const INLET_COMMAND = process.env.INLET_BIN
@@ -17,8 +19,8 @@ export interface RunningInlet {
   apiKey: string
   process: Subprocess<'ignore', 'pipe', 'pipe'>
   stdout: string[]
-  /** SIGTERM, then the exit code and everything written to stderr. */
-  stop(): Promise<{ code: number | null; stderr: string }>
+  /** SIGTERM, then the exit code, everything written to stderr and the events the log holds. */
+  stop(): Promise<{ code: number | null; stderr: string; events: Record<string, unknown>[] }>
 }
 
 export async function startInlet(
@@ -77,10 +79,26 @@ export async function startInlet(
       const code = await child.exited
       clearTimeout(timer)
       const stderr = await new Response(child.stderr).text()
+      const events = await readEvents(join(dir.path, 'log'))
       dir[Symbol.dispose]()
-      return { code, stderr }
+      return { code, stderr, events }
     },
   }
+}
+
+/** Every event in a stopped server's log, oldest first; none when it never opened one. */
+async function readEvents(dir: string): Promise<Record<string, unknown>[]> {
+  if (!existsSync(dir)) return []
+  const log = await openEventLog({ ...EVENTLOG_DEFAULTS, dir }, { logger: silentLogger })
+  const events: Record<string, unknown>[] = []
+  try {
+    for await (const record of log.read({ order: 'asc' })) {
+      events.push(JSON.parse(new TextDecoder().decode(record.payload)))
+    }
+  } finally {
+    await log.close()
+  }
+  return events
 }
 
 /** Runs one CLI command to completion. */
