@@ -14,16 +14,33 @@ import type { AppendRecord } from '../eventlog/index.ts'
 import type { FramedEvent } from './framing/index.ts'
 
 const encoder = new TextEncoder()
-const ROW_ID_PREFIX = encoder.encode(',"p_row_id":"')
+/** `,"p_row_id":"` and, for an empty object, the same without its comma. */
+const ROW_ID_KEY = encoder.encode(',"p_row_id":"')
+const ROW_ID_KEY_FIRST = encoder.encode('"p_row_id":"')
 const ROW_ID_HEX_DIGITS = 32
+const HEX = encoder.encode('0123456789abcdef')
 /** Each process numbers its rows after a random prefix, so row ids are unique across restarts. */
-const PROCESS_ID = randomBytes(8).toString('hex')
+const PROCESS_ID_BYTES = encoder.encode(randomBytes(8).toString('hex'))
 let rowCounter = 0
 
-/** A 32-hex-digit id, unique per stored event: the process's random half, then a counter. */
-function nextRowId(): string {
+/**
+ * Writes the next row id, 32 hex digits (the process's random half, then a counter), at `at`. Written
+ * digit by digit: this runs once per stored event, and building a string to encode costs several
+ * times more.
+ */
+function writeRowId(out: Uint8Array, at: number): void {
   rowCounter++
-  return PROCESS_ID + rowCounter.toString(16).padStart(16, '0')
+  out.set(PROCESS_ID_BYTES, at)
+  let high = Math.floor(rowCounter / 0x1_0000_0000)
+  let low = rowCounter >>> 0
+  for (let i = at + 31; i >= at + 24; i--, low >>>= 4) out[i] = HEX[low & 15]!
+  for (let i = at + 23; i >= at + 16; i--, high >>>= 4) out[i] = HEX[high & 15]!
+}
+
+function nextRowId(): string {
+  const bytes = new Uint8Array(ROW_ID_HEX_DIGITS)
+  writeRowId(bytes, 0)
+  return String.fromCharCode(...bytes)
 }
 
 export interface StampContext {
@@ -70,20 +87,22 @@ export class Stamper {
     )
   }
 
-  /** `{…sender's fields…` + `,"p_row_id":"…"` + tail; the leading comma is dropped for an empty object. */
+  /**
+   * The sender's bytes, then `,"p_row_id":"…"` and the tail written over the closing brace (or after the
+   * opening one, for an empty object).
+   */
   #splice(json: Uint8Array, eventTimeMs: number): Uint8Array {
-    const tail =
-      eventTimeMs === this.#parseTimeMs ? this.#tail : encoder.encode(this.#tailText(iso(eventTimeMs)))
+    const tail = eventTimeMs === this.#parseTimeMs ? this.#tail : encoder.encode(this.#tailText(iso(eventTimeMs)))
     const empty = isEmptyObject(json)
+    const key = empty ? ROW_ID_KEY_FIRST : ROW_ID_KEY
     const head = empty ? 1 : json.length - 1
-    const prefix = empty ? ROW_ID_PREFIX.subarray(1) : ROW_ID_PREFIX
-    const out = new Uint8Array(head + prefix.length + ROW_ID_HEX_DIGITS + tail.length)
-    out.set(json.subarray(0, head))
-    let at = head
-    out.set(prefix, at)
-    at += prefix.length
-    at += encoder.encodeInto(nextRowId(), out.subarray(at)).written
-    out.set(tail, at)
+    const out = new Uint8Array(head + key.length + ROW_ID_HEX_DIGITS + tail.length)
+    // Copying the whole event and then writing over its last byte spares making a view of all but it.
+    if (empty) out[0] = 0x7b
+    else out.set(json)
+    out.set(key, head)
+    writeRowId(out, head + key.length)
+    out.set(tail, head + key.length + ROW_ID_HEX_DIGITS)
     return out
   }
 
