@@ -42,7 +42,9 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
   if (declared !== null && declared > limits.bodyBytesMax) throw requestTooLarge(limits.requestBytesMax)
   if (!request.body || declared === 0) return new Uint8Array(0)
   const reader = declared === null ? request.body.getReader() : null
-  const reading = reader ? readCounted(reader, limits) : request.arrayBuffer().then((bytes) => new Uint8Array(bytes))
+  const reading = reader
+    ? readCounted(reader, limits)
+    : request.arrayBuffer().then((bytes) => new Uint8Array(bytes))
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(TIMED_OUT), limits.timeoutMs)

@@ -18,6 +18,8 @@ const encoder = new TextEncoder()
 const ROW_ID_KEY = encoder.encode(',"p_row_id":"')
 const ROW_ID_KEY_FIRST = encoder.encode('"p_row_id":"')
 const ROW_ID_HEX_DIGITS = 32
+const ARENA_BLOCK_BYTES_MIN = 4096
+const ARENA_BLOCK_BYTES_MAX = 1024 * 1024
 const HEX = encoder.encode('0123456789abcdef')
 /** Each process numbers its rows after a random prefix, so row ids are unique across restarts. */
 const PROCESS_ID_BYTES = encoder.encode(randomBytes(8).toString('hex'))
@@ -56,6 +58,13 @@ export class Stamper {
   readonly #parseTime: string
   /** `","p_source_id":…,"p_event_time":"<parse time>"}`: the tail of an event whose time is the parse time. */
   readonly #tail: Uint8Array
+  /**
+   * Stored events are written one after another into blocks, each payload a view of its block: one
+   * allocation per block rather than per event. A request's blocks double in size, from a small first
+   * one (most requests are small) up to ARENA_BLOCK_BYTES_MAX.
+   */
+  #block = new Uint8Array(0)
+  #blockAt = 0
 
   constructor(context: StampContext) {
     this.#sourceId = context.sourceId
@@ -73,7 +82,7 @@ export class Stamper {
   stamp(event: FramedEvent): AppendRecord {
     const eventTimeMs = isEventTime(event.timeMs) ? event.timeMs : this.#parseTimeMs
     const payload =
-      event.json !== null && !hasOwnPFields(event.value)
+      event.json !== null && !event.reservedKeys
         ? this.#splice(event.json, eventTimeMs)
         : this.#serialize(event.value, eventTimeMs)
     return { payload, eventTimeMs, sourceId: this.#sourceId }
@@ -92,18 +101,31 @@ export class Stamper {
    * opening one, for an empty object).
    */
   #splice(json: Uint8Array, eventTimeMs: number): Uint8Array {
-    const tail = eventTimeMs === this.#parseTimeMs ? this.#tail : encoder.encode(this.#tailText(iso(eventTimeMs)))
+    const tail =
+      eventTimeMs === this.#parseTimeMs ? this.#tail : encoder.encode(this.#tailText(iso(eventTimeMs)))
     const empty = isEmptyObject(json)
     const key = empty ? ROW_ID_KEY_FIRST : ROW_ID_KEY
     const head = empty ? 1 : json.length - 1
-    const out = new Uint8Array(head + key.length + ROW_ID_HEX_DIGITS + tail.length)
+    const bytes = head + key.length + ROW_ID_HEX_DIGITS + tail.length
+    const out = this.#reserve(bytes)
+    const at = this.#blockAt
     // Copying the whole event and then writing over its last byte spares making a view of all but it.
-    if (empty) out[0] = 0x7b
-    else out.set(json)
-    out.set(key, head)
-    writeRowId(out, head + key.length)
-    out.set(tail, head + key.length + ROW_ID_HEX_DIGITS)
-    return out
+    if (empty) out[at] = 0x7b
+    else out.set(json, at)
+    out.set(key, at + head)
+    writeRowId(out, at + head + key.length)
+    out.set(tail, at + head + key.length + ROW_ID_HEX_DIGITS)
+    this.#blockAt = at + bytes
+    return out.subarray(at, at + bytes)
+  }
+
+  /** The current block, with room for `bytes` more at `#blockAt`. */
+  #reserve(bytes: number): Uint8Array {
+    if (this.#blockAt + bytes <= this.#block.length) return this.#block
+    const size = Math.min(ARENA_BLOCK_BYTES_MAX, Math.max(ARENA_BLOCK_BYTES_MIN, this.#block.length * 2))
+    this.#block = new Uint8Array(Math.max(size, bytes))
+    this.#blockAt = 0
+    return this.#block
   }
 
   #serialize(value: Record<string, unknown>, eventTimeMs: number): Uint8Array {
@@ -122,14 +144,6 @@ const iso = (ms: number) => new Date(ms).toISOString()
 /** The time a sender gave, if it is a whole number of ms a Date can hold (±8.64e15, ECMA-262 §21.4.1.1). */
 const isEventTime = (ms: number | null): ms is number =>
   ms !== null && Number.isSafeInteger(ms) && Math.abs(ms) <= 8.64e15
-
-/** Whether the sender's event has top-level fields in the reserved `p_` namespace. */
-function hasOwnPFields(value: Record<string, unknown>): boolean {
-  for (const key in value) {
-    if (key.charCodeAt(0) === 112 && key.charCodeAt(1) === 95) return true
-  }
-  return false
-}
 
 /** `{}` with nothing but whitespace between the braces. */
 function isEmptyObject(json: Uint8Array): boolean {

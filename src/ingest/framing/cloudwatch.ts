@@ -77,9 +77,12 @@ function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, offset:
   if (message.charCodeAt(start) === OPEN_BRACE && message.charCodeAt(end - 1) === CLOSE_BRACE) {
     const text = message.slice(start, end)
     const value = parseOrUndefined(text)
-    if (value !== undefined) return { value, json: encoder.encode(text), timeMs }
+    if (value !== undefined) {
+      const reservedKeys = Object.keys(value).some((key) => key.startsWith('p_'))
+      return { value, json: encoder.encode(text), reservedKeys, timeMs }
+    }
   }
-  return { value: { message }, json: null, timeMs }
+  return { value: { message }, json: null, reservedKeys: false, timeMs }
 }
 
 function parseOrUndefined(text: string): Record<string, unknown> | undefined {

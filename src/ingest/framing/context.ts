@@ -6,6 +6,7 @@
 import { AppError } from '../../errors.ts'
 import type { FramedEvent, FramingOptions } from './index.ts'
 import { resetScan, type ScanState, scan, scanState } from './scan.ts'
+import { validateObject } from './validate.ts'
 
 /** A stage of the framer for one stream type; `base` is the body offset of `chunk[0]`. */
 export interface Stage {
@@ -107,13 +108,10 @@ export class FramingContext {
     }
   }
 
-  /** The fast path's attempt: the parsed value, or undefined when the bytes are not valid UTF-8 JSON. */
-  tryParse(bytes: Uint8Array): unknown {
-    try {
-      return JSON.parse(this.decoder.decode(bytes))
-    } catch {
-      return undefined
-    }
+  /** The fast path's attempt: the event, or undefined when the bytes are not one valid UTF-8 JSON object. */
+  tryEvent(bytes: Uint8Array): FramedEvent | undefined {
+    const validation = validateObject(bytes, 0, bytes.length)
+    return validation.errorAt < 0 ? new SenderEvent(bytes, validation.reservedKeys, this.decoder) : undefined
   }
 
   /** Parses one delimited value that starts with '{', which JSON.parse can only turn into an object. */
@@ -122,9 +120,38 @@ export class FramingContext {
     return this.parse(this.decode(bytes, offset), offset) as Record<string, unknown>
   }
 
-  /** Emits a delimited object as the sender wrote it. */
+  /**
+   * Emits a delimited object as the sender wrote it. Bytes the validator refuses are parsed after all,
+   * for JSON.parse's own account of what is wrong (or, past the validator's depth limit, the value).
+   */
   emitObject(bytes: Uint8Array, offset: number): void {
-    this.emit({ value: this.object(bytes, offset), json: bytes, timeMs: null }, offset)
+    if (bytes.length > this.options.eventBytesMax) throw this.tooLarge(offset)
+    const event = this.tryEvent(bytes)
+    if (event) {
+      this.emit(event, offset)
+      return
+    }
+    const value = this.object(bytes, offset)
+    this.emit({ value, json: bytes, reservedKeys: Object.keys(value).some(isReserved), timeMs: null }, offset)
+  }
+}
+
+const isReserved = (key: string) => key.startsWith('p_')
+
+/** An event kept as the sender's bytes, already validated; its value is parsed only if asked for. */
+class SenderEvent implements FramedEvent {
+  #value: Record<string, unknown> | undefined
+  readonly timeMs = null
+
+  constructor(
+    readonly json: Uint8Array,
+    readonly reservedKeys: boolean,
+    private readonly decoder: TextDecoder,
+  ) {}
+
+  get value(): Record<string, unknown> {
+    this.#value ??= JSON.parse(this.decoder.decode(this.json)) as Record<string, unknown>
+    return this.#value
   }
 }
 

@@ -22,14 +22,20 @@ import { LinesStage } from './lines.ts'
 import { OPEN_BRACE, OPEN_BRACKET, skipBlank } from './scan.ts'
 
 export interface FramedEvent {
-  /** The parsed event, always a plain JSON object (not array, not null). */
-  value: Record<string, unknown>
+  /**
+   * The event as a plain JSON object (not array, not null). For an event kept as the sender's bytes it
+   * is parsed on first read: storing those bytes needs only their validation, so a source without
+   * schemas never pays for building the object.
+   */
+  readonly value: Record<string, unknown>
   /**
    * The event's exact JSON text as UTF-8 bytes (first byte '{', last byte '}', no surrounding whitespace)
    * when the event is stored as the sender wrote it; null when the event was built by the framer (a Lines
    * text line becomes {"message": line}; a CloudWatch entry). May be a view into a pushed chunk.
    */
   json: Uint8Array | null
+  /** `json` has a top-level key starting with `p_`, the namespace of the fields Inlet adds. */
+  reservedKeys: boolean
   /** Event time the framing itself knows (CloudWatch logEvents[].timestamp, ms since epoch), else null. */
   timeMs: number | null
 }

@@ -82,10 +82,9 @@ export class JsonStage implements Stage {
         if (lf < n) {
           const end = trimEnd(chunk, pos, lf)
           if (chunk[end - 1] === CLOSE_BRACE && end - pos <= max) {
-            const json = chunk.subarray(pos, end)
-            const value = this.ctx.tryParse(json)
-            if (value !== undefined) {
-              this.ctx.emit({ value: value as Record<string, unknown>, json, timeMs: null }, base + pos)
+            const event = this.ctx.tryEvent(chunk.subarray(pos, end))
+            if (event !== undefined) {
+              this.ctx.emit(event, base + pos)
               pos = lf + 1
               continue
             }

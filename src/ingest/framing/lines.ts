@@ -90,18 +90,13 @@ export class LinesStage implements Stage {
     const last = trimEnd(bytes, start, end)
     if (bytes[start] === OPEN_BRACE && bytes[last - 1] === CLOSE_BRACE) {
       const json = bytes.subarray(start, last)
-      const value = this.ctx.tryParse(json)
-      if (value !== undefined) {
-        const event = {
-          value: value as Record<string, unknown>,
-          json: owned ? json : json.slice(),
-          timeMs: null,
-        }
+      const event = this.ctx.tryEvent(owned ? json : json.slice())
+      if (event !== undefined) {
         this.ctx.emit(event, offset)
         return
       }
     }
     const message = this.ctx.decode(bytes.subarray(0, end), offset)
-    this.ctx.emit({ value: { message }, json: null, timeMs: null }, offset)
+    this.ctx.emit({ value: { message }, json: null, reservedKeys: false, timeMs: null }, offset)
   }
 }
