@@ -51,6 +51,7 @@ export function createApp(deps: AppDeps) {
         limits: deps.config.ingest,
         registry: deps.registry,
         log: deps.log,
+        logQueueBytesMax: deps.config.log.queue_bytes_max,
         counters: deps.counters,
         clock: deps.clock,
       }),

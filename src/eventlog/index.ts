@@ -75,6 +75,8 @@ export interface EventLog {
   read(query: ReadQuery): LogCursor
   segments(): SegmentSummary[]
   stats(): EventLogStats
+  /** Bytes appended but not yet durable (what `queueBytesMax` bounds); cheap enough to ask per request. */
+  queuedBytes(): number
   /** Applies the retention policy now, as the background timer does. */
   retain(): Promise<RetentionResult>
   /** Refuses new appends, waits for queued ones to become durable, stops the timers. */
@@ -135,6 +137,7 @@ export async function openEventLog(options: EventLogOptions, deps: EventLogDeps)
         corruptRegions,
       }
     },
+    queuedBytes: () => writer.stats.queueBytes,
     retain: () => retention.run(),
     close: () => {
       closed ??= retention.stop().then(() => writer.close())

@@ -17,6 +17,7 @@ import type { AppendRecord, EventLog } from '../eventlog/index.ts'
 import type { IngestCounters } from '../health/counters.ts'
 import type { Registry } from '../registry/index.ts'
 import type { SourceRecord } from '../registry/sources.ts'
+import { releasedBytes } from '../runtime/memory.ts'
 import { Admission } from './admission.ts'
 import type { AuthOutcome } from './auth/index.ts'
 import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
@@ -35,6 +36,8 @@ export interface IngestDeps {
   limits: Config['ingest']
   registry: Registry
   log: EventLog
+  /** The log's queue limit (`[log] queue_bytes_max`); new requests wait out while it is half full. */
+  logQueueBytesMax: number
   counters: IngestCounters
   clock?: () => number
   classifierFor?: ClassifierFor
@@ -51,6 +54,8 @@ export function ingestRoute(deps: IngestDeps) {
     highBytes: limits.inflight_bytes_high,
     lowBytes: limits.inflight_bytes_low,
     retryAfterSeconds: limits.retry_after_seconds,
+    logQueueBytes: () => log.queuedBytes(),
+    logQueueHighBytes: deps.logQueueBytesMax / 2,
   })
   const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
   const deliveries = new DeliveryMemory(toleranceMs, clock)
@@ -162,6 +167,7 @@ export function ingestRoute(deps: IngestDeps) {
       throw error
     } finally {
       admission.release(held.bytes)
+      releasedBytes(held.bytes)
     }
   }
 
