@@ -80,6 +80,8 @@ async function stop(server: Server): Promise<number> {
 
 interface Scenario {
   name: string
+  /** wrk connections; 1 MiB bodies use fewer, as senders of large batches do. */
+  connections: number
   events: number
   body: Uint8Array<ArrayBuffer>
   source: Record<string, unknown>
@@ -112,6 +114,7 @@ const arrayBody = oneMibArray()
 const scenarios: Scenario[] = [
   {
     name: '(a) 20-event NDJSON, Bearer',
+    connections: CONNECTIONS,
     events: 20,
     body: new TextEncoder().encode(ndjson(20)) as Uint8Array<ArrayBuffer>,
     source: { authMethod: 'Bearer' },
@@ -119,6 +122,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: '(b) 500-event gzip NDJSON, HMAC sha256',
+    connections: CONNECTIONS,
     events: 500,
     body: new Uint8Array(gzipSync(ndjson(500))),
     source: { authMethod: 'HMAC', authHeaderKey: 'X-Signature', authHmacAlg: 'sha256' },
@@ -129,6 +133,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: '(c) 1 MiB JSON array, Bearer',
+    connections: Number(process.env.LARGE_CONNECTIONS ?? 8),
     events: JSON.parse(new TextDecoder().decode(arrayBody)).length,
     body: arrayBody,
     source: { authMethod: 'Bearer' },
@@ -143,7 +148,7 @@ interface WrkResult {
   errors: number
 }
 
-function wrk(url: string, body: Uint8Array, headers: Record<string, string>): WrkResult {
+function wrk(url: string, body: Uint8Array, headers: Record<string, string>, connections: number): WrkResult {
   const bodyFile = join(WORK_DIR, 'body.bin')
   writeFileSync(bodyFile, body)
   const script = join(WORK_DIR, 'post.lua')
@@ -158,7 +163,7 @@ ${Object.entries(headers)
   )
   const run = spawnSync(
     'wrk',
-    ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', '-s', script, url],
+    ['-t1', `-c${connections}`, `-d${DURATION_S}s`, '--latency', '-s', script, url],
     { encoding: 'utf8' },
   )
   const out = run.stdout
@@ -215,18 +220,23 @@ const f = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
 try {
-  console.log(`inlet: ${INLET.join(' ')}; wrk -t1 -c${CONNECTIONS} -d${DURATION_S}s; fsync always\n`)
+  console.log(`inlet: ${INLET.join(' ')}; wrk -t1 -d${DURATION_S}s; fsync always\n`)
   const rows: string[] = []
   for (const scenario of scenarios) {
     const base = await start([process.execPath, '-e', BASELINE])
-    const baseline = wrk(`${base.url}/`, scenario.body, { 'content-type': 'application/octet-stream' })
+    const baseline = wrk(
+      `${base.url}/`,
+      scenario.body,
+      { 'content-type': 'application/octet-stream' },
+      scenario.connections,
+    )
     const baselineRss = await stop(base)
 
     const inlet = await startInlet()
     const source = await createSource(inlet, scenario.source)
     const target = `${inlet.url}/http/${source.integrationId}`
     const headers = scenario.headers(source, scenario.body)
-    const result = wrk(target, scenario.body, headers)
+    const result = wrk(target, scenario.body, headers, scenario.connections)
     const half = Math.max(1, Math.floor(result.rps / 2))
     const paced = await fixedRate(
       target,
@@ -238,7 +248,7 @@ try {
     rmSync(inlet.dataDir, { recursive: true, force: true })
 
     rows.push(
-      `| ${scenario.name} | ${f(result.rps)} | ${f(result.rps * scenario.events)} | ${f(result.p50, 2)} / ${f(result.p99, 2)} | ` +
+      `| ${scenario.name}, c${scenario.connections} | ${f(result.rps)} | ${f(result.rps * scenario.events)} | ${f(result.p50, 2)} / ${f(result.p99, 2)} | ` +
         `${f(half)}: ${f(paced.p50, 2)} / ${f(paced.p99, 2)} | ${f(inletRss)} | ${f(baseline.rps)} | ` +
         `${f(baseline.p50, 2)} / ${f(baseline.p99, 2)} | ${f(baselineRss)} | **${f((result.rps / baseline.rps) * 100)}%** |`,
     )
