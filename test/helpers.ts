@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../src/app.ts'
+import { eventLogOptions } from '../src/cli/serve.ts'
 import { loadConfig } from '../src/config/load.ts'
 import type { Config } from '../src/config/schema.ts'
-import { EVENTLOG_DEFAULTS, type EventLog, type FileOps, openEventLog } from '../src/eventlog/index.ts'
+import { type EventLog, type FileOps, openEventLog } from '../src/eventlog/index.ts'
 import { IngestCounters } from '../src/health/counters.ts'
 import { silentLogger } from '../src/logger.ts'
 import { openRegistry, type Registry } from '../src/registry/index.ts'
@@ -48,10 +49,11 @@ export async function testApp(
     logger: silentLogger,
     clock: () => clock.now,
   })
-  const log = await openEventLog(
-    { ...EVENTLOG_DEFAULTS, dir: join(dir.path, 'log') },
-    { logger: silentLogger, clock: () => clock.now, fileOps: options.logOps },
-  )
+  const log = await openEventLog(eventLogOptions(config), {
+    logger: silentLogger,
+    clock: () => clock.now,
+    fileOps: options.logOps,
+  })
   const counters = new IngestCounters()
   const app = createApp({
     config,

@@ -105,7 +105,7 @@ async function openStores(config: Config, env: Record<string, string | undefined
 }
 
 /** The `[log]` settings, translated from the config file's words to the event log's. */
-function eventLogOptions(config: Config): EventLogOptions {
+export function eventLogOptions(config: Config): EventLogOptions {
   const log = config.log
   return {
     dir: join(config.data_dir, 'log'),

@@ -439,6 +439,36 @@ describe('limits from the config', () => {
     expect((await post(id, '{}')).status).toBe(200)
   })
 
+  test('while the log queue is half full, new requests get 503 before their body is read', async () => {
+    await t.close()
+    let release = () => {}
+    const synced = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    t = await testApp({
+      env: { INLET_LOG_QUEUE_BYTES_MAX: '1048576' },
+      logOps: {
+        fdatasync: async (fd) => {
+          await synced
+          await new Promise<void>((resolve, reject) =>
+            fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+          )
+        },
+      },
+    })
+    const { id } = createSource({ authMethod: 'None' })
+    const big = `${'{"k":"0123456789012345678901234567890123456789"}\n'.repeat(4000)}`
+    const first = post(id, big)
+    await Bun.sleep(20)
+    const refused = await post(id, '{}')
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect((await refused.json()).error.code).toBe('OVERLOADED')
+    release()
+    expect(await (await first).json()).toEqual({ accepted: 4000 })
+    expect((await post(id, '{}')).status).toBe(200)
+  })
+
   test('a log that cannot write answers 503 with Retry-After and stores nothing', async () => {
     await t.close()
     let failing = false
