@@ -9,6 +9,7 @@
  * a schema rewrote, or events that carry `p_` fields of their own (which ours must replace, not
  * duplicate) are serialized again.
  */
+import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
 import type { AppendRecord } from '../eventlog/index.ts'
 import type { FramedEvent } from './framing/index.ts'
@@ -123,7 +124,8 @@ export class Stamper {
   #reserve(bytes: number): Uint8Array {
     if (this.#blockAt + bytes <= this.#block.length) return this.#block
     const size = Math.min(ARENA_BLOCK_BYTES_MAX, Math.max(ARENA_BLOCK_BYTES_MIN, this.#block.length * 2))
-    this.#block = new Uint8Array(Math.max(size, bytes))
+    // Unzeroed: only the bytes written here are ever handed out, as views of exactly what was written.
+    this.#block = Buffer.allocUnsafe(Math.max(size, bytes))
     this.#blockAt = 0
     return this.#block
   }

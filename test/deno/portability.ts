@@ -1,9 +1,10 @@
 /**
  * Run under Deno (`npm run check:deno`): builds the app on node:sqlite and drives the management API
- * through `app.handle`, then appends to and reads back the event log, proving the code outside
+ * and the ingest route through `app.handle`, then appends to and reads back the event log, proving the code outside
  * src/runtime/ is not tied to Bun.
  * Prints one line and exits non-zero on any mismatch.
  */
+import { createHmac } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,6 +49,21 @@ try {
   const read = await call('GET', `/log-sources/http/${source.integrationId}`)
   const bad = await call('POST', '/log-sources/http', { integrationLabel: 'deno', authMethod: 'None' })
   const keys = registry.sources.credentials(source.integrationId).keys
+  // Ingest: an HMAC-signed gzip NDJSON body, framed, stamped and appended on this runtime.
+  const events = new TextEncoder().encode('{"n":1}\n{"n":2}\n')
+  const zipped = new Uint8Array(
+    await new Response(new Blob([events]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer(),
+  )
+  const signature = createHmac('sha256', source.authSecretValue).update(zipped).digest('hex')
+  const ingested = await app.handle(
+    new Request(`http://deno.test/http/${source.integrationId}`, {
+      method: 'POST',
+      headers: { 'x-sig': signature, 'content-encoding': 'gzip' },
+      body: zipped,
+    }),
+  )
+  const accepted = ((await ingested.json()) as { accepted?: number }).accepted
+  await ingestLog.close()
   registry.close()
   const log = await openEventLog(
     { ...EVENTLOG_DEFAULTS, dir: join(dataDir, 'log') },
@@ -63,9 +79,11 @@ try {
     read.status === 200 &&
     bad.status === 409 &&
     keys[0] === source.authSecretValue &&
+    accepted === 2 &&
     stored.join() === '{"hello":"deno"}'
   console.log(
     `deno ${ok ? 'ok' : 'FAILED'}: create ${created.status}, read ${read.status}, duplicate ${bad.status}, ` +
+      `ingest ${ingested.status} (${accepted} accepted), ` +
       `log read back ${stored.length} record(s)`,
   )
   if (!ok) throw new Error('portability check failed')
