@@ -104,25 +104,31 @@ describe('ingest over HTTP', () => {
     expect(await rawRequest(port, request(REQUEST_BYTES_MAX + 1))).toBe(413)
   })
 
-  test('the 1 MiB limit holds for chunked bodies, counted as they arrive', async () => {
+  test('the 1 MiB limit holds at the byte for chunked bodies, counted as they arrive', async () => {
     const port = Number(new URL(inlet.url).port)
     const head =
       `POST /http/${open.integrationId} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n` +
       'transfer-encoding: chunked\r\n\r\n'
     const chunk = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n`
-    const event = `{"chunked":"${'c'.repeat(1000)}"}\n`
-    const small = [head, chunk(event), chunk(event), '0\r\n\r\n']
-    expect(await rawRequest(port, small)).toBe(200)
-    const large = [head, ...Array.from({ length: 1100 }, () => chunk(event)), '0\r\n\r\n']
-    expect(await rawRequest(port, large)).toBe(413)
+    /** The request line, headers and body bytes add up to `total`; the chunk framing is not counted. */
+    const request = (total: number) => {
+      const bodyBytes = total - head.length
+      const pieces = Array.from({ length: 16 }, () => `{"chunked":"${'c'.repeat(1000)}"}\n`)
+      const padBytes = bodyBytes - pieces.join('').length - 10
+      pieces.push(`{"pad":"${'p'.repeat(padBytes)}"}`)
+      expect(pieces.join('').length).toBe(bodyBytes)
+      return [head, ...pieces.map(chunk), '0\r\n\r\n']
+    }
+    expect(await rawRequest(port, request(REQUEST_BYTES_MAX))).toBe(200)
+    expect(await rawRequest(port, request(REQUEST_BYTES_MAX + 1))).toBe(413)
   })
 
   test('after a clean stop, every accepted event is in the log with its p_ fields', async () => {
     const { code, events } = await inlet.stop()
     expect(code).toBe(0)
     expect(events.filter((event) => event.n !== undefined).map((event) => event.n)).toEqual([1, 2])
-    expect(events.filter((event) => event.pad !== undefined)).toHaveLength(1)
-    expect(events.filter((event) => event.chunked !== undefined)).toHaveLength(2)
+    expect(events.filter((event) => event.pad !== undefined)).toHaveLength(2)
+    expect(events.filter((event) => event.chunked !== undefined)).toHaveLength(16)
     for (const event of events) expect(event.p_row_id).toMatch(/^[0-9a-f]{32}$/)
   })
 })
