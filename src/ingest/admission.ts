@@ -23,14 +23,6 @@ export class Admission {
 
   constructor(private readonly options: AdmissionOptions) {}
 
-  get inflightBytes(): number {
-    return this.#inflight
-  }
-
-  get refusing(): boolean {
-    return this.#refusing
-  }
-
   /**
    * Lets a request in, or throws 503 while over a mark. Refusing at the door, before the body is read,
    * is what spares the work: a request refused by a full log queue only after it was decoded and framed

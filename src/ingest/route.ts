@@ -3,8 +3,8 @@
  * in the log. `ingest` below runs the stages in order, and only it knows the order; the stages never
  * import each other:
  *
- *   limits → auth (headers) → read body → auth (HMAC over the raw body) → decode → framing → classify
- *   and stamp → rate limit → log.append → 200 {"accepted": N}
+ *   limits → auth (headers) → rate limit → read body → auth (HMAC over the raw body) → decode →
+ *   framing → classify and stamp → log.append → 200 {"accepted": N}
  *
  * A request is atomic: its events are built in memory (bounded by the limits) and appended as one batch,
  * so a bad event anywhere stores nothing. The route is registered with `parse: 'none'` so that Elysia
@@ -66,10 +66,9 @@ export function ingestRoute(deps: IngestDeps) {
     const head = headBytes(request, pathAndQuery(request.url))
     if (head > limits.request_bytes_max) throw requestTooLarge(limits.request_bytes_max)
     admission.admit()
-    rateLimiter.admit(record.id)
-    const nowMs = clock()
-    const early = verifier.checkHeaders(request.headers, nowMs)
+    const early = verifier.checkHeaders(request.headers, clock())
     if (!early.ok) throw authError(early)
+    rateLimiter.admit(record.id)
 
     // A declared body is allocated whole before it arrives, so it is charged before it is read.
     const declared = Math.min(Number(request.headers.get('content-length')) || 0, limits.request_bytes_max)
