@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { type Subprocess, spawn } from 'bun'
+import { listeningUrl } from './listening.ts'
 
 const DURATION_S = Number(process.env.DURATION ?? 10)
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
@@ -53,15 +54,7 @@ async function start(command: string[]): Promise<Server> {
       env: { PATH: process.env.PATH ?? '', INLET_API_KEY: API_KEY, INLET_LOG_LEVEL: 'warn' },
     },
   )
-  const reader = child.stdout.getReader()
-  let text = ''
-  let url: string | undefined
-  while (!url) {
-    const { done, value } = await reader.read()
-    if (done) throw new Error(`exited before listening: ${text}`)
-    text += new TextDecoder().decode(value)
-    url = /listening on (\S+)/.exec(text)?.[1]
-  }
+  const { url, reader } = await listeningUrl(child.stdout)
   void (async () => {
     while (!(await reader.read()).done) {}
   })()

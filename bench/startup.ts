@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn } from 'bun'
+import { listeningUrl } from './listening.ts'
 
 const RUNS = Number(process.env.RUNS ?? 15)
 const BASELINE = `const s = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('{"status":"ok"}') });
@@ -26,15 +27,7 @@ async function startOnce(command: string[]): Promise<number> {
     },
   )
   try {
-    const reader = child.stdout.getReader()
-    let text = ''
-    let url: string | undefined
-    while (!url) {
-      const { done, value } = await reader.read()
-      if (done) throw new Error(`exited before listening: ${text}`)
-      text += new TextDecoder().decode(value)
-      url = /listening on (\S+)/.exec(text)?.[1]
-    }
+    const { url } = await listeningUrl(child.stdout)
     for (let attempt = 0; attempt < 1000; attempt++) {
       const response = await fetch(`${url}/healthz`).catch(() => null)
       if (response?.status === 200) return performance.now() - started

@@ -89,3 +89,14 @@ export async function testApp(
     },
   }
 }
+
+/** A small deterministic generator (xorshift32): `next(n)` is in [0, n), and a failure reproduces. */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed
+  return (n) => {
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    return Math.abs(state) % n
+  }
+}

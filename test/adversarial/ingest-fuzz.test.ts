@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { gzipSync } from 'node:zlib'
 import { STREAM_TYPES } from '../../src/registry/model.ts'
-import { BASE_URL, type TestApp, testApp } from '../helpers.ts'
+import { BASE_URL, seededRandom, type TestApp, testApp } from '../helpers.ts'
 
 let t: TestApp
 beforeAll(async () => {
@@ -14,16 +14,6 @@ beforeAll(async () => {
   })
 })
 afterAll(() => t.close())
-
-function random(seed: number) {
-  let state = seed
-  return (n: number) => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return Math.abs(state) % n
-  }
-}
 
 const SAMPLES = [
   '{"a":1}\n{"b":[1,2,{"c":"d"}]}\n',
@@ -35,7 +25,7 @@ const SAMPLES = [
 ]
 
 test('no body, however damaged, gets a 500 or stores part of itself', async () => {
-  const next = random(424242)
+  const next = seededRandom(424242)
   const sources = STREAM_TYPES.map((streamType) =>
     t.registry.sources.create({
       integrationLabel: `fuzz-${streamType}`,

@@ -4,14 +4,12 @@
  * and without Content-Length), then read back from the event log once the server has stopped.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { connect as connectTcp } from 'node:net'
-import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { tempDir } from '../helpers.ts'
-import { type RunningInlet, startInlet } from './server.ts'
+import { makeCertificate, type RunningInlet, startInlet } from './server.ts'
 
 const API_KEY = 'e2e-ingest-api-key-0001'
 const REQUEST_BYTES_MAX = 1_048_576
@@ -136,28 +134,7 @@ describe('ingest over HTTP', () => {
 describe('ingest over HTTPS', () => {
   test('an HMAC-signed gzip body over TLS is stored', async () => {
     using dir = tempDir()
-    const cert = join(dir.path, 'cert.pem')
-    const key = join(dir.path, 'key.pem')
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ])
-    expect(made.status).toBe(0)
+    const { cert, key } = makeCertificate(dir.path)
     const inlet = await startInlet({
       args: ['--tls-cert', cert, '--tls-key', key],
       env: { INLET_API_KEY: API_KEY },

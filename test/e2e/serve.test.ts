@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
-import { type RunningInlet, runCli, startInlet } from './server.ts'
+import { makeCertificate, type RunningInlet, runCli, startInlet } from './server.ts'
 
 describe('inlet serve over HTTP', () => {
   let inlet: RunningInlet
@@ -182,26 +181,7 @@ async function slowCreate(inlet: RunningInlet) {
 describe('inlet serve over HTTPS', () => {
   test('serves TLS with a certificate made by openssl; the CLI talks to it; URLs use --public-url', async () => {
     using dir = tempDir()
-    const cert = join(dir.path, 'cert.pem')
-    const key = join(dir.path, 'key.pem')
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ])
-    expect(made.status).toBe(0)
+    const { cert, key } = makeCertificate(dir.path)
     const inlet = await startInlet({
       args: ['--tls-cert', cert, '--tls-key', key, '--public-url', 'https://logs.example.com/'],
       env: { INLET_API_KEY: 'tls-test-api-key-0001' },

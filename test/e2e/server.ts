@@ -2,6 +2,7 @@
  * Runs the real server as a child process on port 0 with a temporary data directory: the source tree
  * through Bun by default, or the compiled binary when INLET_BIN names one (CI's smoke test).
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Subprocess, spawn } from 'bun'
@@ -99,6 +100,33 @@ async function readEvents(dir: string): Promise<Record<string, unknown>[]> {
     await log.close()
   }
   return events
+}
+
+/** A self-signed certificate for 127.0.0.1 made by openssl in `dir`: the PEM files' paths. */
+export function makeCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  const made = spawnSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ])
+  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`)
+  return { cert, key }
 }
 
 /** Runs one CLI command to completion. */

@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { DEPTH_MAX, validateObject } from '../../src/ingest/framing/validate.ts'
+import { seededRandom } from '../helpers.ts'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 const encoder = new TextEncoder()
@@ -18,17 +19,6 @@ function reference(bytes: Uint8Array): boolean {
 }
 
 const verdict = (bytes: Uint8Array) => validateObject(bytes, 0, bytes.length).errorAt < 0
-
-/** A small deterministic generator (xorshift), so failures reproduce. */
-function random(seed: number) {
-  let state = seed
-  return (n: number) => {
-    state ^= state << 13
-    state ^= state >>> 17
-    state ^= state << 5
-    return Math.abs(state) % n
-  }
-}
 
 function randomValue(next: (n: number) => number, depth: number): unknown {
   const pick = next(depth > 3 ? 5 : 7)
@@ -61,7 +51,7 @@ function damage(bytes: Uint8Array, next: (n: number) => number, pool: Uint8Array
 
 describe('validateObject', () => {
   test('agrees with JSON.parse on generated objects and on every kind of damage to them', () => {
-    const next = random(20261128)
+    const next = seededRandom(20261128)
     const bytePool = encoder.encode(' ,:{}[]"\\0123456789.eE+-tfnrul\t\n\u00ff')
     for (let i = 0; i < 3000; i++) {
       const text = JSON.stringify(randomObject(next, 0), null, next(4) === 0 ? 2 : undefined)
