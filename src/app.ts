@@ -53,6 +53,7 @@ export function createApp(deps: AppDeps) {
         log: deps.log,
         logQueueBytesMax: deps.config.log.queue_bytes_max,
         counters: deps.counters,
+        logger: deps.logger,
         clock: deps.clock,
       }),
     )

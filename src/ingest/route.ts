@@ -15,6 +15,7 @@ import type { Config } from '../config/schema.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { AppendRecord, EventLog } from '../eventlog/index.ts'
 import type { IngestCounters } from '../health/counters.ts'
+import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { releasedBytes } from '../runtime/memory.ts'
@@ -39,6 +40,7 @@ export interface IngestDeps {
   /** The log's queue limit (`[log] queue_bytes_max`); new requests wait out while it is half full. */
   logQueueBytesMax: number
   counters: IngestCounters
+  logger: Logger
   clock?: () => number
   classifierFor?: ClassifierFor
 }
@@ -163,6 +165,9 @@ export function ingestRoute(deps: IngestDeps) {
       const code = error instanceof AppError ? error.code : 'INTERNAL'
       const status = error instanceof AppError ? error.status : 500
       counters.rejected(source?.record.id ?? null, code, status)
+      if (error instanceof AppError) {
+        deps.logger.debug('ingest request refused', { source: id, status, code, reason: error.message })
+      }
       throw error
     } finally {
       admission.release(held.bytes)
