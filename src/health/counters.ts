@@ -55,10 +55,6 @@ export class IngestCounters {
     if (code === 'UNAUTHORIZED') counters.authFailures++
     else bump(counters.rejections, code)
   }
-
-  forget(sourceId: string): void {
-    this.#sources.delete(sourceId)
-  }
 }
 
 function bump<K>(map: Map<K, number>, key: K): void {
