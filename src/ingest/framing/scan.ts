@@ -1,8 +1,7 @@
 /**
  * A structural JSON scanner: it finds where a value ends without parsing it, so that the framer can cut
- * the body into events and hand each one to the native `JSON.parse`. It tracks only the nesting depth and
- * whether it is inside a string; it does not validate, because every value it delimits is parsed (and so
- * validated) afterwards. Its state survives the end of a chunk, so a value split across chunks is scanned
+ * the body into events. It tracks only the nesting depth and whether it is inside a string; it does not
+ * validate, because every value it delimits is validated afterwards (validate.ts, or JSON.parse). Its state survives the end of a chunk, so a value split across chunks is scanned
  * once, never again from its start.
  */
 
