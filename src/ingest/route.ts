@@ -103,7 +103,12 @@ export function ingestRoute(deps: IngestDeps) {
     const encodings =
       header === null ? [sniffEncoding(body)].filter((e) => e !== null) : parseContentEncoding(header)
     const classify = deps.classifierFor?.(record) ?? null
-    const stamper = new Stamper({ sourceId: record.id, sourceLabel: record.label, parseTimeMs: clock() })
+    const stamper = new Stamper({
+      sourceId: record.id,
+      sourceLabel: record.label,
+      parseTimeMs: clock(),
+      bodyBytes: body.byteLength,
+    })
     const records: AppendRecord[] = []
     const framer = createFramer(
       {

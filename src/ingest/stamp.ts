@@ -50,6 +50,8 @@ export interface StampContext {
   sourceId: string
   sourceLabel: string
   parseTimeMs: number
+  /** The body's size, from which the first arena block is sized to hold most requests whole. */
+  bodyBytes: number
 }
 
 export class Stamper {
@@ -61,13 +63,18 @@ export class Stamper {
   readonly #tail: Uint8Array
   /**
    * Stored events are written one after another into blocks, each payload a view of its block: one
-   * allocation per block rather than per event. A request's blocks double in size, from a small first
-   * one (most requests are small) up to ARENA_BLOCK_BYTES_MAX.
+   * allocation per block rather than per event. The first block is sized from the body (three times it
+   * holds a small request's events and their p_ fields), later ones double up to ARENA_BLOCK_BYTES_MAX.
    */
   #block = new Uint8Array(0)
   #blockAt = 0
+  readonly #firstBlockBytes: number
 
   constructor(context: StampContext) {
+    this.#firstBlockBytes = Math.min(
+      ARENA_BLOCK_BYTES_MAX,
+      Math.max(ARENA_BLOCK_BYTES_MIN, context.bodyBytes * 3),
+    )
     this.#sourceId = context.sourceId
     this.#parseTimeMs = context.parseTimeMs
     this.#parseTime = new Date(context.parseTimeMs).toISOString()
@@ -123,9 +130,14 @@ export class Stamper {
   /** The current block, with room for `bytes` more at `#blockAt`. */
   #reserve(bytes: number): Uint8Array {
     if (this.#blockAt + bytes <= this.#block.length) return this.#block
-    const size = Math.min(ARENA_BLOCK_BYTES_MAX, Math.max(ARENA_BLOCK_BYTES_MIN, this.#block.length * 2))
+    const size =
+      this.#block.length === 0
+        ? this.#firstBlockBytes
+        : Math.min(ARENA_BLOCK_BYTES_MAX, this.#block.length * 2)
     // Unzeroed: only the bytes written here are ever handed out, as views of exactly what was written.
-    this.#block = Buffer.allocUnsafe(Math.max(size, bytes))
+    // A plain Uint8Array over the Buffer's memory, because a Buffer's subarray is a slower Buffer.
+    const block = Buffer.allocUnsafe(Math.max(size, bytes))
+    this.#block = new Uint8Array(block.buffer, block.byteOffset, block.length)
     this.#blockAt = 0
     return this.#block
   }

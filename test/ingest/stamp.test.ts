@@ -11,6 +11,7 @@ const stamper = () =>
     sourceId: '0b7d6f0e-1111-4222-8333-444455556666',
     sourceLabel: 'Okta "prod" – EU',
     parseTimeMs: PARSE_TIME_MS,
+    bodyBytes: 100,
   })
 
 const sent = (text: string, timeMs: number | null = null): FramedEvent => ({
