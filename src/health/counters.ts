@@ -19,6 +19,8 @@ export class IngestCounters {
   readonly rejections = new Map<string, number>()
   /** Requests answered, by HTTP status. */
   readonly responses = new Map<number, number>()
+  /** Auth failures by why: a missing or malformed credential, a mismatch, a timestamp out of tolerance. */
+  readonly authFailureReasons = new Map<string, number>()
 
   source(id: string): SourceCounters {
     let counters = this.#sources.get(id)
@@ -43,6 +45,10 @@ export class IngestCounters {
     counters.bytes += bytes
     if (events > 0) counters.lastEventAtMs = atMs
     bump(this.responses, 200)
+  }
+
+  authFailed(reason: string): void {
+    bump(this.authFailureReasons, reason)
   }
 
   /** A refused request; `sourceId` is null when the source itself is unknown. */

@@ -69,7 +69,7 @@ export function ingestRoute(deps: IngestDeps) {
     if (head > limits.request_bytes_max) throw requestTooLarge(limits.request_bytes_max)
     admission.admit()
     const early = verifier.checkHeaders(request.headers, clock())
-    if (!early.ok) throw authError(early)
+    if (!early.ok) throw authFailed(early)
     rateLimiter.admit(record.id)
 
     // A declared body is allocated whole before it arrives, so it is charged before it is read.
@@ -82,7 +82,7 @@ export function ingestRoute(deps: IngestDeps) {
     })
     charge(held, body.byteLength - declared)
     const verdict = verifier.needsBody ? verifier.checkBody(request.headers, body, clock()) : early
-    if (!verdict.ok) throw authError(verdict)
+    if (!verdict.ok) throw authFailed(verdict)
 
     const records = await frame(request, body, record, held)
     rateLimiter.consume(record.id, records.length)
@@ -153,6 +153,12 @@ export function ingestRoute(deps: IngestDeps) {
     }
     const deliveryId = verdict.ok ? verdict.deliveryId : undefined
     return deliveryId === undefined ? append() : deliveries.once(sourceId, deliveryId, append)
+  }
+
+  /** The 401 for a failed check, counted by its reason (the request itself is counted as refused). */
+  const authFailed = (outcome: Extract<AuthOutcome, { ok: false }>) => {
+    counters.authFailed(outcome.reason)
+    return authError(outcome)
   }
 
   const charge = (held: { bytes: number }, bytes: number) => {

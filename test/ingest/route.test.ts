@@ -232,6 +232,8 @@ describe('auth modes: right, wrong and missing credentials', () => {
       expect(await stored()).toHaveLength(1)
       const counters = t.counters.source(id)
       expect(counters.authFailures).toBe(2)
+      expect(t.counters.authFailureReasons.get('missing')).toBe(1)
+      expect(t.counters.authFailureReasons.get('mismatch')).toBe(1)
       expect(counters.events).toBe(1)
     })
   }
