@@ -10,7 +10,8 @@
  * Then p50/p99 latency at half of Inlet's peak rate: wrk again, each connection pausing between requests
  * so that together they offer half the rate just measured.
  *
- *   npx bun bench/ingest.ts        (needs wrk: apt-get install wrk; DURATION=10 by default, in seconds)
+ *   npx bun bench/ingest.ts        (needs wrk: apt-get install wrk; DURATION=10 by default, in seconds;
+ *                                   SCENARIOS=a,b picks scenarios)
  */
 import { spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
@@ -203,7 +204,9 @@ const f = (value: number, digits = 0) =>
 try {
   console.log(`inlet: ${INLET.join(' ')}; wrk -t1 -d${DURATION_S}s; fsync always\n`)
   const rows: string[] = []
-  for (const scenario of scenarios) {
+  // SCENARIOS=a,c runs only those.
+  const only = process.env.SCENARIOS?.split(',')
+  for (const scenario of scenarios.filter((s) => !only || only.includes(s.name[1]!))) {
     const base = await start([process.execPath, '-e', BASELINE])
     const baseline = wrk(
       `${base.url}/`,
