@@ -167,12 +167,11 @@ const isDigit = (c: number | undefined) => c !== undefined && c >= Byte.Zero && 
  */
 function skipString(bytes: Uint8Array, i: number, end: number): number {
   while (i < end) {
+    // Most bytes of a log event are plain ASCII inside strings; one table lookup settles each of them.
+    while (i < end && PLAIN[bytes[i]!] === 1) i++
+    if (i >= end) break
     const c = bytes[i]!
     if (c === Byte.Quote) return i + 1
-    if (c >= Byte.Space && c < 0x80 && c !== Byte.Backslash) {
-      i++
-      continue
-    }
     if (c === Byte.Backslash) {
       const e = bytes[i + 1]
       if (e === 0x75) {
@@ -189,6 +188,11 @@ function skipString(bytes: Uint8Array, i: number, end: number): number {
   }
   return -end - 1
 }
+
+/** 1 for the bytes a string may hold as they are: printable ASCII but for `"` and `\`. */
+const PLAIN = new Uint8Array(256)
+for (let byte = Byte.Space; byte < 0x80; byte++)
+  PLAIN[byte] = byte === Byte.Quote || byte === Byte.Backslash ? 0 : 1
 
 /** `"` `\` `/` `b` `f` `n` `r` `t` may follow a backslash; `u` is handled apart. */
 const ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74])
