@@ -81,7 +81,7 @@ export function ingestRoute(deps: IngestDeps) {
       timeoutMs: limits.body_timeout_ms,
     })
     charge(held, body.byteLength - declared)
-    const verdict = verifier.needsBody ? verifier.checkBody(request.headers, body, clock()) : early
+    const verdict = verifier.needsBody ? verifier.checkBody(early, body) : early
     if (!verdict.ok) throw authFailed(verdict)
 
     const records = await frame(request, body, record, held)

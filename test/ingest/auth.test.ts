@@ -89,7 +89,7 @@ function verify(
   const h = new Headers(headers)
   const early = verifier.checkHeaders(h, nowMs)
   if (!early.ok || !verifier.needsBody) return early
-  return verifier.checkBody(h, typeof body === 'string' ? new TextEncoder().encode(body) : body, nowMs)
+  return verifier.checkBody(early, typeof body === 'string' ? new TextEncoder().encode(body) : body)
 }
 
 const verdict = (outcome: AuthOutcome) => (outcome.ok ? 'ok' : outcome.reason)
@@ -397,7 +397,9 @@ test('HMAC checkHeaders lets well-formed headers through to the body check, what
   const verifier = raw()
   const headers = new Headers({ 'X-Signature': hex('wrong', BODY) })
   expect(verifier.needsBody).toBe(true)
-  expect(verifier.checkHeaders(headers, NOW_MS)).toEqual({ ok: true })
-  expect(verdict(verifier.checkBody(headers, new TextEncoder().encode(BODY), NOW_MS))).toBe('mismatch')
+  const passed = verifier.checkHeaders(headers, NOW_MS)
+  expect(passed.ok).toBe(true)
+  if (!passed.ok) return
+  expect(verdict(verifier.checkBody(passed, new TextEncoder().encode(BODY)))).toBe('mismatch')
   expect(hashed({ authMethod: 'Bearer' }).needsBody).toBe(false)
 })

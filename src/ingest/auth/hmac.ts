@@ -41,11 +41,11 @@ export function hmacVerifier(credentials: SourceCredentials, options: VerifierOp
     needsBody: true,
     checkHeaders(headers, nowMs) {
       const signed = scheme.parse(headers, nowMs)
-      return signed.ok ? { ok: true } : signed
+      return signed.ok ? { ok: true, signed } : signed
     },
-    checkBody(headers, body, nowMs) {
-      const signed = scheme.parse(headers, nowMs)
-      if (!signed.ok) return signed
+    checkBody(passed, body) {
+      const signed = passed.signed
+      assert(signed !== undefined, 'checkBody is given what checkHeaders passed')
       if (!anySignatureMatches(alg, keyBytes, signed, body)) {
         return fail('mismatch', `signature in header ${header} does not match`)
       }

@@ -19,6 +19,7 @@ export {
   type AuthFailure,
   type AuthFailureReason,
   type AuthOutcome,
+  type AuthPassed,
   type Verifier,
   type VerifierOptions,
 } from './verifier.ts'

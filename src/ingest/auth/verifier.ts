@@ -4,6 +4,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { SecretBox } from '../../registry/secrets.ts'
+import type { SignedRequest } from './signature.ts'
 
 /** A small closed set, so that auth failures can be counted by reason without unbounded labels. */
 export const AUTH_FAILURE_REASONS = ['missing', 'malformed', 'mismatch', 'timestamp'] as const
@@ -18,9 +19,15 @@ export interface AuthFailure {
   challenge?: string
 }
 
-export type AuthOutcome =
-  /** `deliveryId` is the Standard Webhooks `webhook-id`, for the caller's duplicate suppression. */
-  { ok: true; deliveryId?: string } | AuthFailure
+export interface AuthPassed {
+  ok: true
+  /** The Standard Webhooks `webhook-id`, for the caller's duplicate suppression. */
+  deliveryId?: string
+  /** HMAC: what `checkHeaders` read from the headers, handed to `checkBody` so it is not read twice. */
+  signed?: SignedRequest
+}
+
+export type AuthOutcome = AuthPassed | AuthFailure
 
 export interface Verifier {
   /** True for HMAC: the verdict needs the raw body bytes. */
@@ -31,8 +38,9 @@ export interface Verifier {
    * or ok, meaning "read the body".
    */
   checkHeaders(headers: Headers, nowMs: number): AuthOutcome
-  /** HMAC only: the verdict over the raw body bytes exactly as sent (compressed or not). */
-  checkBody(headers: Headers, body: Uint8Array, nowMs: number): AuthOutcome
+  /** HMAC only: the verdict over the raw body bytes exactly as sent (compressed or not), given what
+   * `checkHeaders` passed. */
+  checkBody(passed: AuthPassed, body: Uint8Array): AuthOutcome
 }
 
 export interface VerifierOptions {
@@ -57,11 +65,11 @@ export function headerValue(headers: Headers, lowerName: string): string | null 
  */
 export const headerBytes = (value: string): Uint8Array => Buffer.from(value, 'latin1')
 
-/** A verifier whose verdict the headers alone decide; `checkBody` repeats it, so calling it is harmless. */
+/** A verifier whose verdict the headers alone decide; `checkBody` returns it, so calling it is harmless. */
 export function headerOnly(checkHeaders: (headers: Headers) => AuthOutcome): Verifier {
   return {
     needsBody: false,
     checkHeaders: (headers) => checkHeaders(headers),
-    checkBody: (headers) => checkHeaders(headers),
+    checkBody: (passed) => passed,
   }
 }
