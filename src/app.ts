@@ -62,6 +62,7 @@ export function createApp(deps: AppDeps) {
         registry: deps.registry,
         publicUrl: deps.publicUrl,
         bodyBytesMax: deps.config.api.body_bytes_max,
+        bodyTimeoutMs: deps.config.api.body_timeout_ms,
       }),
     )
 }

@@ -1,39 +1,34 @@
 /**
  * Reading a management API request body: the API key is checked first, so an unauthenticated caller
  * cannot make the server read (or learn anything from parsing) a body; then at most `maxBytes` are
- * read and parsed as JSON. An empty body reads as `{}`.
+ * read, within `timeoutMs`, and parsed as JSON. An empty body reads as `{}`.
  */
+import { readBody } from '../body.ts'
 import { AppError, badRequest, unauthorized } from '../errors.ts'
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export async function readJsonBody(
   request: Request,
-  options: { maxBytes: number; authorized: (request: Request) => boolean },
+  options: { maxBytes: number; timeoutMs: number; authorized: (request: Request) => boolean },
 ): Promise<unknown> {
   if (!options.authorized(request)) throw unauthorized()
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
-  if (declared > options.maxBytes) throw tooLarge(options.maxBytes)
-  const text = await readLimited(request, options.maxBytes)
+  const bytes = await readBody(request, {
+    bodyBytesMax: options.maxBytes,
+    timeoutMs: options.timeoutMs,
+    tooLarge: () => tooLarge(options.maxBytes),
+  })
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    throw badRequest('request body is not valid UTF-8')
+  }
   if (text.trim() === '') return {}
   try {
     return JSON.parse(text)
   } catch (error) {
     throw new AppError('MALFORMED_JSON', 400, `request body is not valid JSON: ${(error as Error).message}`)
-  }
-}
-
-async function readLimited(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return ''
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for await (const chunk of request.body) {
-    total += chunk.byteLength
-    if (total > maxBytes) throw tooLarge(maxBytes)
-    chunks.push(chunk)
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
-  } catch {
-    throw badRequest('request body is not valid UTF-8')
   }
 }
 

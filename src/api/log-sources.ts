@@ -16,9 +16,10 @@ export interface LogSourcesDeps {
   /** Base URL senders reach this server at, without a trailing slash. */
   publicUrl: () => string
   bodyBytesMax: number
+  bodyTimeoutMs: number
 }
 
-export function logSourcesApi({ registry, publicUrl, bodyBytesMax }: LogSourcesDeps) {
+export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs }: LogSourcesDeps) {
   const { authorized, requireApiKey } = apiKeyCheck(registry.apiKey)
   const present = (source: SourceRecord) => toApiSource(source, publicUrl())
   const presentChange = ({ source, secret }: SourceChange) =>
@@ -31,7 +32,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax }: LogSourcesD
   const jsonBody = <S extends TSchema>(body: S, summary: string) => ({
     parse: [
       function apiJsonBody({ request }: { request: Request }) {
-        return readJsonBody(request, { maxBytes: bodyBytesMax, authorized })
+        return readJsonBody(request, { maxBytes: bodyBytesMax, timeoutMs: bodyTimeoutMs, authorized })
       },
       'json' as const,
     ],

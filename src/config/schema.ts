@@ -184,6 +184,12 @@ export const ConfigSchema = T.Object(
           maximum: 67_108_864,
           description: 'Largest management API request body, in bytes.',
         }),
+        body_timeout_ms: T.Integer({
+          default: 30_000,
+          minimum: 100,
+          maximum: 3_600_000,
+          description: 'Time a client has to deliver a management API request body; slower: 408.',
+        }),
       },
       { default: {}, additionalProperties: false, description: 'The management API.' },
     ),

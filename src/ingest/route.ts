@@ -11,6 +11,7 @@
  * leaves the body stream to this code, and no other plugin may register a global `onParse`.
  */
 import { Elysia, t } from 'elysia'
+import { readBody } from '../body.ts'
 import type { Config } from '../config/schema.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { AppendRecord, EventLog } from '../eventlog/index.ts'
@@ -24,7 +25,7 @@ import type { AuthOutcome } from './auth/index.ts'
 import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
 import { DeliveryMemory } from './dedup.ts'
 import { createFramer, type FramedEvent } from './framing/index.ts'
-import { headBytes, readBody, requestTooLarge } from './limits.ts'
+import { headBytes, requestTooLarge } from './limits.ts'
 import { RateLimiter } from './rate-limit.ts'
 import { type IngestSource, SourceCache } from './sources.ts'
 import { Stamper } from './stamp.ts'
@@ -77,8 +78,8 @@ export function ingestRoute(deps: IngestDeps) {
     charge(held, declared)
     const body = await readBody(request, {
       bodyBytesMax: limits.request_bytes_max - head,
-      requestBytesMax: limits.request_bytes_max,
       timeoutMs: limits.body_timeout_ms,
+      tooLarge: () => requestTooLarge(limits.request_bytes_max),
     })
     charge(held, body.byteLength - declared)
     const verdict = verifier.needsBody ? verifier.checkBody(early, body) : early

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BASE_URL, type TestApp, testApp } from '../helpers.ts'
+import { BASE_URL, TEST_API_KEY, type TestApp, testApp } from '../helpers.ts'
 
 let t: TestApp
 beforeEach(async () => {
@@ -217,6 +217,23 @@ describe('create', () => {
       body: { integrationLabel: 'x'.repeat(2_000_000), authMethod: 'None' },
     })
     expect(response.status).toBe(413)
+  })
+
+  test('a body that never finishes is 408 after api.body_timeout_ms, and nothing is created', async () => {
+    await t.close()
+    t = await testApp({ env: { INLET_API_BODY_TIMEOUT_MS: '100' } })
+    const stalled = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode('{"integrationLabel":')),
+    })
+    const response = await t.app.handle(
+      new Request(`${BASE_URL}/log-sources/http`, {
+        method: 'POST',
+        headers: { 'x-api-key': TEST_API_KEY, 'content-type': 'application/json' },
+        body: stalled,
+      }),
+    )
+    expect(response.status).toBe(408)
+    expect(await count()).toBe(0)
   })
 })
 

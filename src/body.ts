@@ -1,0 +1,85 @@
+/**
+ * Reading a request body whole, bounded in size and in time: the ingest route and the management API
+ * both read bodies this way. A declared body is read by the runtime in one piece (the fastest path, and
+ * its size is known to fit before a byte is read); a chunked one is counted as it arrives and cut off at
+ * the limit. A sender slower than the deadline gets 408, which guards against slow-sender attacks.
+ */
+import { AppError } from './errors.ts'
+
+export interface BodyLimits {
+  bodyBytesMax: number
+  timeoutMs: number
+  /** The 413 to answer with: each caller words its limit its own way. */
+  tooLarge: () => AppError
+}
+
+/** The whole body as sent: at most `bodyBytesMax` bytes, within `timeoutMs`. */
+export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const declared = declaredLength(request)
+  if (declared !== null && declared > limits.bodyBytesMax) throw limits.tooLarge()
+  if (!request.body || declared === 0) return new Uint8Array(0)
+  const reader = declared === null ? request.body.getReader() : null
+  const reading = reader
+    ? readCounted(reader, limits)
+    : request.arrayBuffer().then((bytes) => new Uint8Array(bytes))
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(TIMED_OUT), limits.timeoutMs)
+  })
+  try {
+    const body = await Promise.race([reading, deadline])
+    if (declared !== null && body.byteLength !== declared) throw incomplete(body.byteLength, declared)
+    return body
+  } catch (error) {
+    if (error === TIMED_OUT) {
+      // The read goes on until the connection closes; its outcome no longer matters to anyone.
+      reading.catch(() => {})
+      reader?.cancel().catch(() => {})
+      throw new AppError('REQUEST_TIMEOUT', 408, `request body not received within ${limits.timeoutMs} ms`)
+    }
+    if (error instanceof AppError) throw error
+    throw new AppError('BODY_READ_FAILED', 400, 'the request body could not be read to its end')
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const TIMED_OUT = Symbol('timed out')
+
+const incomplete = (got: number, declared: number) =>
+  new AppError('BODY_READ_FAILED', 400, `body ended after ${got} of ${declared} declared bytes`)
+
+function declaredLength(request: Request): number | null {
+  const header = request.headers.get('content-length')
+  if (header === null) return null
+  const length = Number(header)
+  if (!Number.isSafeInteger(length) || length < 0 || !/^\d+$/.test(header)) {
+    throw new AppError('BAD_CONTENT_LENGTH', 400, 'Content-Length is not a byte count')
+  }
+  return length
+}
+
+type BodyReader = ReadableStreamDefaultReader<Uint8Array>
+
+async function readCounted(reader: BodyReader, limits: BodyLimits): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limits.bodyBytesMax) {
+      await reader.cancel().catch(() => {})
+      throw limits.tooLarge()
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const body = new Uint8Array(total)
+  let at = 0
+  for (const chunk of chunks) {
+    body.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return body
+}
