@@ -10,7 +10,7 @@ import type { Config } from './config/schema.ts'
 import type { EventLog } from './eventlog/index.ts'
 import type { IngestCounters } from './health/counters.ts'
 import { healthz } from './health/healthz.ts'
-import { ingestRoute } from './ingest/route.ts'
+import { type ClassifierFor, ingestRoute } from './ingest/route.ts'
 import type { Logger } from './logger.ts'
 import type { Registry } from './registry/index.ts'
 import { VERSION } from './version.ts'
@@ -23,6 +23,8 @@ export interface AppDeps {
   logger: Logger
   /** Wall clock in ms; tests pass a fake. */
   clock?: () => number
+  /** The classify stage for sources with log types; without it events are stored as received. */
+  classifierFor?: ClassifierFor
   /** Base URL senders reach this server at; known only once the server is listening (port 0). */
   publicUrl: () => string
 }
@@ -55,6 +57,7 @@ export function createApp(deps: AppDeps) {
         counters: deps.counters,
         logger: deps.logger,
         clock: deps.clock,
+        classifierFor: deps.classifierFor,
       }),
     )
     .use(

@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/load.ts'
 import type { Config } from '../src/config/schema.ts'
 import { type EventLog, type FileOps, openEventLog } from '../src/eventlog/index.ts'
 import { IngestCounters } from '../src/health/counters.ts'
+import type { ClassifierFor } from '../src/ingest/route.ts'
 import { silentLogger } from '../src/logger.ts'
 import { openRegistry, type Registry } from '../src/registry/index.ts'
 
@@ -38,7 +39,7 @@ export interface TestApp {
 
 /** An app on a temporary data directory; `env` sets config as INLET_* variables would. */
 export async function testApp(
-  options: { env?: Record<string, string>; logOps?: Partial<FileOps> } = {},
+  options: { env?: Record<string, string>; logOps?: Partial<FileOps>; classifierFor?: ClassifierFor } = {},
 ): Promise<TestApp> {
   const dir = tempDir()
   const clock = { now: Date.parse('2026-11-28T12:00:00Z') }
@@ -63,6 +64,7 @@ export async function testApp(
     logger: silentLogger,
     publicUrl: () => BASE_URL,
     clock: () => clock.now,
+    classifierFor: options.classifierFor,
   })
   return {
     app,

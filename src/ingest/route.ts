@@ -30,7 +30,11 @@ import { RateLimiter } from './rate-limit.ts'
 import { type IngestSource, SourceCache } from './sources.ts'
 import { Stamper } from './stamp.ts'
 
-/** The classify stage's seam: a source's log types compiled into one function (schemas/ provides it). */
+/**
+ * The classify stage's seam: a source's log types compiled into one function (schemas/ provides it).
+ * A classified event comes back with its value rewritten (`json: null`, so it is serialized again) and
+ * the event time its schema found.
+ */
 export type Classify = (event: FramedEvent) => FramedEvent
 export type ClassifierFor = (source: SourceRecord) => Classify | null
 
@@ -86,8 +90,8 @@ export function ingestRoute(deps: IngestDeps) {
     if (!verdict.ok) throw authFailed(verdict)
 
     const records = await frame(request, body, record, held)
-    rateLimiter.consume(record.id, records.length)
     const accepted = records.length === 0 ? 0 : await store(record.id, verdict, records)
+    rateLimiter.consume(record.id, accepted ?? 0)
     counters.accepted(record.id, accepted ?? 0, body.byteLength, clock())
     const answer = accepted === null ? { accepted: 0, duplicate: true } : { accepted }
     return new Response(JSON.stringify(answer), { headers: JSON_HEADERS })
@@ -101,8 +105,8 @@ export function ingestRoute(deps: IngestDeps) {
     held: { bytes: number },
   ): Promise<AppendRecord[]> {
     const header = request.headers.get('content-encoding')
-    const encodings =
-      header === null ? [sniffEncoding(body)].filter((e) => e !== null) : parseContentEncoding(header)
+    const sniffed = header === null ? sniffEncoding(body) : null
+    const encodings = header !== null ? parseContentEncoding(header) : sniffed ? [sniffed] : []
     const classify = deps.classifierFor?.(record) ?? null
     const stamper = new Stamper({
       sourceId: record.id,
