@@ -2,13 +2,12 @@
  * `/log-sources/http`: create, list, read, replace and delete HTTP log sources, and rotate their
  * secrets (CONTRACT.md section 4). Secrets appear only in the response of the request that set them.
  */
-import type { TSchema } from '@sinclair/typebox'
 import { Elysia, t } from 'elysia'
 import { badRequest } from '../errors.ts'
 import type { Registry } from '../registry/index.ts'
 import { RotateInput, Source, SourceInput } from '../registry/model.ts'
 import type { SourceChange, SourceRecord } from '../registry/sources.ts'
-import { readJsonBody } from './body.ts'
+import { jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
 
 export interface LogSourcesDeps {
@@ -27,18 +26,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
   const sources = registry.sources
   const params = t.Object({ id: t.String({ description: 'integrationId' }) })
   const detail = (summary: string) => ({ tags: ['log sources'], summary })
-  // Body routes parse with a function (key check, then bounded JSON) that always answers, so the
-  // 'json' after it never runs: it is there to tell the OpenAPI document the media type.
-  const jsonBody = <S extends TSchema>(body: S, summary: string) => ({
-    parse: [
-      function apiJsonBody({ request }: { request: Request }) {
-        return readJsonBody(request, { maxBytes: bodyBytesMax, timeoutMs: bodyTimeoutMs, authorized })
-      },
-      'json' as const,
-    ],
-    body,
-    detail: detail(summary),
-  })
+  const jsonBody = jsonBodyRoute({ maxBytes: bodyBytesMax, timeoutMs: bodyTimeoutMs, authorized })
 
   // normalize: false makes an unknown field a 400 instead of silently dropping it.
   return new Elysia({ name: 'log-sources-api', prefix: '/log-sources/http', normalize: false })
@@ -49,7 +37,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
         set.status = 201
         return presentChange(sources.create(body))
       },
-      { ...jsonBody(SourceInput, 'Create a source'), response: { 201: Source } },
+      { ...jsonBody(SourceInput, detail('Create a source')), response: { 201: Source } },
     )
     .get('', () => ({ results: sources.list().map(present) }), {
       response: t.Object({ results: t.Array(Source) }),
@@ -68,7 +56,11 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
         }
         return presentChange(sources.replace(id, body))
       },
-      { params, ...jsonBody(SourceInput, 'Replace a source (secrets kept unless given)'), response: Source },
+      {
+        params,
+        ...jsonBody(SourceInput, detail('Replace a source (secrets kept unless given)')),
+        response: Source,
+      },
     )
     .delete(
       '/:id',
@@ -80,7 +72,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
     )
     .post('/:id/rotate-secret', ({ params: { id }, body }) => presentChange(sources.rotate(id, body)), {
       params,
-      ...jsonBody(RotateInput, 'Issue a new secret; the old one stays valid for graceSeconds'),
+      ...jsonBody(RotateInput, detail('Issue a new secret; the old one stays valid for graceSeconds')),
       response: Source,
     })
 }

@@ -40,6 +40,35 @@ export const MIGRATIONS: readonly string[] = [
      minutes_threshold INTEGER NOT NULL,
      PRIMARY KEY (source_id, type)
    );`,
+  // Log schemas and system errors. Schema names are case-sensitive, as in Panther, but two names that
+  // differ only in case would read as one to a person, so the NOCASE index refuses the second. System
+  // errors keep no foreign key to their source: their history outlives a deleted source.
+  `CREATE TABLE schemas (
+     name TEXT PRIMARY KEY,
+     description TEXT,
+     reference_url TEXT,
+     spec TEXT NOT NULL,
+     field_discovery INTEGER NOT NULL,
+     revision INTEGER NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE UNIQUE INDEX schemas_name_nocase ON schemas (name COLLATE NOCASE);
+   CREATE TABLE system_errors (
+     id INTEGER PRIMARY KEY,
+     type TEXT NOT NULL,
+     source_id TEXT,
+     message TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+     count INTEGER NOT NULL,
+     first_seen_at TEXT NOT NULL,
+     last_seen_at TEXT NOT NULL,
+     resolved_at TEXT
+   );
+   -- At most one open error per type and source; IFNULL lets the unique index see system-wide errors
+   -- (no source) as equal to each other, which NULLs otherwise never are.
+   CREATE UNIQUE INDEX system_errors_open ON system_errors (type, IFNULL(source_id, '')) WHERE state = 'open';
+   CREATE INDEX system_errors_resolved ON system_errors (resolved_at) WHERE state = 'resolved';`,
 ]
 
 export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): number {

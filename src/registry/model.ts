@@ -1,6 +1,6 @@
 /**
- * The shapes of a log source, as the management API speaks them (Panther's camelCase names, CONTRACT.md
- * section 4). These TypeBox schemas are the single source of the types, the request validation and the
+ * The shapes of log sources, log schemas and system errors, as the management API speaks them
+ * (Panther's camelCase names, CONTRACT.md sections 4 to 6). These TypeBox schemas are the single source of the types, the request validation and the
  * OpenAPI document.
  */
 import { type Static, Type as T } from '@sinclair/typebox'
@@ -55,7 +55,7 @@ export const SourceInput = T.Object(
       T.Array(T.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*(\\.[A-Za-z0-9_]+)+$', maxLength: 128 }), {
         maxItems: 64,
         uniqueItems: true,
-        description: 'Schema names events are classified against, e.g. Custom.MyApp.',
+        description: 'Schema names events are classified against, e.g. Custom.MyApp; each must exist.',
       }),
     ),
     logStreamType: T.Optional(
@@ -158,3 +158,80 @@ export const SECRET_FIELD = {
   Basic: 'authPassword',
   None: null,
 } as const satisfies Record<AuthMethod, keyof SourceInput | null>
+
+export const LogSchemaInput = T.Object(
+  {
+    name: T.Optional(
+      T.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          'Custom. then capitalised words, e.g. Custom.MyApp or Custom.Acme.Audit. Case-sensitive.',
+      }),
+    ),
+    description: T.Optional(
+      T.String({ maxLength: 4096, description: "Default: the spec's own description." }),
+    ),
+    referenceURL: T.Optional(
+      T.String({ maxLength: 2048, description: "Documentation of the log type. Default: the spec's own." }),
+    ),
+    spec: T.String({ minLength: 1, description: 'The schema as Panther custom log schema YAML.' }),
+    isFieldDiscoveryEnabled: T.Optional(
+      T.Boolean({
+        description: "Keep fields the schema does not name. Default: the spec's fieldDiscoveryEnabled.",
+      }),
+    ),
+    // Set by the server; a client may send them back unchanged (GET, edit, PUT), and they are ignored.
+    revision: T.Optional(T.Integer({ description: 'Set by the server.' })),
+    isManaged: T.Optional(T.Boolean({ description: 'Set by the server.' })),
+    createdAt: T.Optional(T.String({ description: 'Set by the server.' })),
+    updatedAt: T.Optional(T.String({ description: 'Set by the server.' })),
+  },
+  { additionalProperties: false },
+)
+export type LogSchemaInput = Static<typeof LogSchemaInput>
+
+export const LogSchema = T.Object({
+  name: T.String(),
+  description: T.Optional(T.String()),
+  referenceURL: T.Optional(T.String()),
+  spec: T.String({ description: 'The YAML exactly as submitted.' }),
+  isFieldDiscoveryEnabled: T.Boolean(),
+  revision: T.Integer({ description: '1 when created, one more on every update.' }),
+  isManaged: T.Boolean({ description: 'Always false: every schema here is a custom one.' }),
+  createdAt: T.String(),
+  updatedAt: T.String(),
+})
+export type LogSchema = Static<typeof LogSchema>
+
+export const InferSchemaInput = T.Object(
+  {
+    saveAs: T.Optional(
+      T.Object(
+        {
+          name: T.String({ minLength: 1, maxLength: 128, description: 'Name of the schema to create.' }),
+          description: T.Optional(T.String({ maxLength: 4096 })),
+        },
+        {
+          additionalProperties: false,
+          description: 'Save the draft as a new schema and attach it to the source, in one call.',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const SystemError = T.Object({
+  id: T.Integer(),
+  type: T.String({ description: 'SOURCE_CLASSIFICATION_FAILURES, SOURCE_NO_DATA, ...' }),
+  sourceId: T.Union([T.String(), T.Null()], {
+    description: 'The source it is about; null for the appliance.',
+  }),
+  message: T.String(),
+  state: literals(['open', 'resolved'], 'open until its cause goes away.'),
+  count: T.Integer({ description: 'How many times it was raised while open.' }),
+  firstSeenAt: T.String(),
+  lastSeenAt: T.String(),
+  resolvedAt: T.Union([T.String(), T.Null()]),
+})

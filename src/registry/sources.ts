@@ -68,8 +68,19 @@ const SELECT_SOURCE = `
     (SELECT minutes_threshold FROM alarms WHERE source_id = s.id AND type = 'SOURCE_NO_DATA') AS no_data_minutes
   FROM sources s`
 
-export function createSourceStore(deps: { db: Database; box: SecretBox; clock: () => number }) {
+export function createSourceStore(deps: {
+  db: Database
+  box: SecretBox
+  clock: () => number
+  /** Whether a schema of this name exists: a source's log types must name schemas. */
+  knownLogType: (name: string) => boolean
+}) {
   const { db, box, clock } = deps
+  const configure = (input: SourceInput): SourceConfig => {
+    const config = normalizeSource(input)
+    checkLogTypes(config.logTypes, deps.knownLogType)
+    return config
+  }
   const now = () => new Date(clock()).toISOString()
   const sql = {
     one: db.prepare<SourceRow>(`${SELECT_SOURCE} WHERE s.id = ?`),
@@ -86,6 +97,7 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
        WHERE id = ?`,
     ),
     touch: db.prepare('UPDATE sources SET last_modified = ? WHERE id = ?'),
+    setLogTypes: db.prepare('UPDATE sources SET log_types = ?, last_modified = ? WHERE id = ?'),
     remove: db.prepare('DELETE FROM sources WHERE id = ?'),
     secrets: db.prepare<SecretRow>(
       `SELECT kind, value, expires_at FROM source_secrets
@@ -148,7 +160,7 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
 
   return {
     create(input: SourceInput): SourceChange {
-      const config = normalizeSource(input)
+      const config = configure(input)
       const secret = chooseSecret(config, input, { generate: true })
       const id = randomUUID()
       db.transaction(() => {
@@ -168,7 +180,7 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
 
     /** Replaces the configuration; the stored secret stays unless the request gives one or it no longer fits. */
     replace(id: string, input: SourceInput): SourceChange {
-      const config = normalizeSource(input)
+      const config = configure(input)
       const change = db.transaction(() => {
         const before = read(id)
         assertLabelFree(config.label, id)
@@ -209,6 +221,20 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
       return change
     },
 
+    /** Adds a log type to the source's list, first (the likeliest match for what it sends next). */
+    attachLogType(id: string, name: string): SourceRecord {
+      const source = db.transaction(() => {
+        const before = read(id)
+        if (before.logTypes.includes(name)) return before
+        const logTypes = [name, ...before.logTypes]
+        checkLogTypes(logTypes, deps.knownLogType)
+        sql.setLogTypes.run(JSON.stringify(logTypes), now(), id)
+        return read(id)
+      })
+      changed(id)
+      return source
+    },
+
     /** Subscribes to changes (for caches of compiled sources); returns the unsubscribe function. */
     onChange(listener: (id: string) => void): () => void {
       listeners.add(listener)
@@ -228,6 +254,21 @@ export function createSourceStore(deps: { db: Database; box: SecretBox; clock: (
 }
 
 export type SourceStore = ReturnType<typeof createSourceStore>
+
+/** Each log type must name a schema, once: events could never be classified by one that does not exist. */
+function checkLogTypes(logTypes: readonly string[], known: (name: string) => boolean): void {
+  const seen = new Set<string>()
+  for (const name of logTypes) {
+    if (seen.has(name)) throw badRequest(`logTypes: '${name}' is listed more than once`, 'logTypes')
+    seen.add(name)
+    if (!known(name)) {
+      throw badRequest(
+        `logTypes: unknown log type '${name}' (create it with POST /schemas first)`,
+        'logTypes',
+      )
+    }
+  }
+}
 
 function toRecord(row: SourceRow): SourceRecord {
   return {

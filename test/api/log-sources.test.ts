@@ -76,17 +76,21 @@ describe('create', () => {
   })
 
   test('None needs nothing; options and alarm are kept', async () => {
+    t.registry.schemas.create({
+      name: 'Custom.CloudTrail',
+      spec: 'fields:\n  - name: eventName\n    type: string\n',
+    })
     const { status, body } = await create({
       integrationLabel: 'cloudtrail',
       authMethod: 'None',
       logStreamType: 'JsonArray',
       logStreamTypeOptions: { jsonArrayEnvelopeField: 'Records' },
-      logTypes: ['AWS.CloudTrail'],
+      logTypes: ['Custom.CloudTrail'],
       noDataAlarm: null,
     })
     expect(status).toBe(201)
     expect(body).toMatchObject({
-      logTypes: ['AWS.CloudTrail'],
+      logTypes: ['Custom.CloudTrail'],
       logStreamTypeOptions: { jsonArrayEnvelopeField: 'Records' },
       noDataAlarm: null,
     })
@@ -202,6 +206,51 @@ describe('create', () => {
       expect(error.message).toContain(field.split('.')[0])
     }
     expect(await count()).toBe(0)
+  })
+
+  test('log types must name existing schemas, each once, on create and on replace', async () => {
+    t.registry.schemas.create({ name: 'Custom.App', spec: 'fields:\n  - name: msg\n    type: string\n' })
+    const unknown = await create({
+      integrationLabel: 'x',
+      authMethod: 'None',
+      logTypes: ['Custom.App', 'Custom.Nope'],
+    })
+    expect(unknown.status).toBe(400)
+    expect(unknown.body.message).toBe(
+      "logTypes: unknown log type 'Custom.Nope' (create it with POST /schemas first)",
+    )
+    expect(unknown.body.error.field).toBe('logTypes')
+    const wrongCase = await create({ integrationLabel: 'x', authMethod: 'None', logTypes: ['Custom.app'] })
+    expect(wrongCase.body.error.field).toBe('logTypes')
+    const twice = await create({
+      integrationLabel: 'x',
+      authMethod: 'None',
+      logTypes: ['Custom.App', 'Custom.App'],
+    })
+    expect(twice.status).toBe(400)
+    expect(twice.body.error.field).toBe('logTypes')
+    expect(() =>
+      t.registry.sources.create({
+        integrationLabel: 'x',
+        authMethod: 'None',
+        logTypes: ['Custom.App', 'Custom.App'],
+      }),
+    ).toThrow("logTypes: 'Custom.App' is listed more than once")
+    expect(await count()).toBe(0)
+
+    const { status, body } = await create({
+      integrationLabel: 'x',
+      authMethod: 'None',
+      logTypes: ['Custom.App'],
+    })
+    expect(status).toBe(201)
+    const path = `/log-sources/http/${body.integrationId}`
+    const replaced = await t.call('PUT', path, {
+      body: { integrationLabel: 'x', authMethod: 'None', logTypes: ['Custom.Nope'] },
+    })
+    expect(replaced.status).toBe(400)
+    expect(((await replaced.json()) as any).error.field).toBe('logTypes')
+    expect(t.registry.sources.get(body.integrationId).logTypes).toEqual(['Custom.App'])
   })
 
   test('a duplicate label is 409, whatever its case', async () => {

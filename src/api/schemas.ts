@@ -1,0 +1,68 @@
+/**
+ * `/schemas`: create, list, read and update log schemas (CONTRACT.md sections 4 and 5), with Panther's
+ * names so its clients and scripts work unchanged. Schema names hold dots (`Custom.Acme.Audit`), which
+ * the `:name` parameter takes whole; a percent-encoded name is decoded.
+ */
+import { Elysia, t } from 'elysia'
+import type { Registry } from '../registry/index.ts'
+import { LogSchema, LogSchemaInput } from '../registry/model.ts'
+import type { SchemaRecord } from '../registry/schemas.ts'
+import { jsonBodyRoute } from './body.ts'
+import { apiKeyCheck } from './guard.ts'
+
+export interface SchemasDeps {
+  registry: Registry
+  bodyBytesMax: number
+  bodyTimeoutMs: number
+}
+
+export function schemasApi({ registry, bodyBytesMax, bodyTimeoutMs }: SchemasDeps) {
+  const { authorized, requireApiKey } = apiKeyCheck(registry.apiKey)
+  const schemas = registry.schemas
+  const params = t.Object({ name: t.String({ description: 'Schema name, e.g. Custom.MyApp' }) })
+  const detail = (summary: string) => ({ tags: ['schemas'], summary })
+  const jsonBody = jsonBodyRoute({ maxBytes: bodyBytesMax, timeoutMs: bodyTimeoutMs, authorized })
+
+  // normalize: false makes an unknown field a 400 instead of silently dropping it.
+  return new Elysia({ name: 'schemas-api', prefix: '/schemas', normalize: false })
+    .onBeforeHandle(requireApiKey)
+    .post(
+      '',
+      ({ body, set }) => {
+        set.status = 201
+        return toApiSchema(schemas.create(body))
+      },
+      { ...jsonBody(LogSchemaInput, detail('Create a schema')), response: { 201: LogSchema } },
+    )
+    .get('', () => ({ results: schemas.list().map(toApiSchema) }), {
+      response: t.Object({ results: t.Array(LogSchema) }),
+      detail: detail('List schemas'),
+    })
+    .get('/:name', ({ params: { name } }) => toApiSchema(schemas.get(name)), {
+      params,
+      response: LogSchema,
+      detail: detail('Read a schema'),
+    })
+    .put('/:name', ({ params: { name }, body }) => toApiSchema(schemas.update(name, body)), {
+      params,
+      ...jsonBody(
+        LogSchemaInput,
+        detail('Update a schema: fields may be added and descriptions changed, nothing removed or retyped'),
+      ),
+      response: LogSchema,
+    })
+}
+
+export function toApiSchema(schema: SchemaRecord): LogSchema {
+  return {
+    name: schema.name,
+    ...(schema.description !== null && { description: schema.description }),
+    ...(schema.referenceURL !== null && { referenceURL: schema.referenceURL }),
+    spec: schema.spec,
+    isFieldDiscoveryEnabled: schema.isFieldDiscoveryEnabled,
+    revision: schema.revision,
+    isManaged: false,
+    createdAt: schema.createdAt,
+    updatedAt: schema.updatedAt,
+  }
+}
