@@ -5,14 +5,18 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { errorMapping } from './api/errors.ts'
+import { inferSchemaApi } from './api/infer-schema.ts'
 import { logSourcesApi } from './api/log-sources.ts'
+import { schemasApi } from './api/schemas.ts'
+import { systemErrorsApi } from './api/system-errors.ts'
 import type { Config } from './config/schema.ts'
 import type { EventLog } from './eventlog/index.ts'
 import type { IngestCounters } from './health/counters.ts'
 import { healthz } from './health/healthz.ts'
-import { type ClassifierFor, ingestRoute } from './ingest/route.ts'
+import { ingestRoute } from './ingest/route.ts'
 import type { Logger } from './logger.ts'
 import type { Registry } from './registry/index.ts'
+import type { SchemaServices } from './schemas/services.ts'
 import { VERSION } from './version.ts'
 
 export interface AppDeps {
@@ -23,8 +27,8 @@ export interface AppDeps {
   logger: Logger
   /** Wall clock in ms; tests pass a fake. */
   clock?: () => number
-  /** The classify stage for sources with log types; without it events are stored as received. */
-  classifierFor?: ClassifierFor
+  /** Classification and inference (schemas/services.ts). */
+  schemas: SchemaServices
   /** Base URL senders reach this server at; known only once the server is listening (port 0). */
   publicUrl: () => string
 }
@@ -57,7 +61,7 @@ export function createApp(deps: AppDeps) {
         counters: deps.counters,
         logger: deps.logger,
         clock: deps.clock,
-        classifierFor: deps.classifierFor,
+        classifierFor: deps.schemas.classifierFor,
       }),
     )
     .use(
@@ -68,4 +72,21 @@ export function createApp(deps: AppDeps) {
         bodyTimeoutMs: deps.config.api.body_timeout_ms,
       }),
     )
+    .use(
+      schemasApi({
+        registry: deps.registry,
+        bodyBytesMax: deps.config.api.body_bytes_max,
+        bodyTimeoutMs: deps.config.api.body_timeout_ms,
+      }),
+    )
+    .use(
+      inferSchemaApi({
+        registry: deps.registry,
+        inference: deps.schemas.inference,
+        publicUrl: deps.publicUrl,
+        bodyBytesMax: deps.config.api.body_bytes_max,
+        bodyTimeoutMs: deps.config.api.body_timeout_ms,
+      }),
+    )
+    .use(systemErrorsApi({ registry: deps.registry }))
 }

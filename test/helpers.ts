@@ -8,9 +8,9 @@ import { loadConfig } from '../src/config/load.ts'
 import type { Config } from '../src/config/schema.ts'
 import { type EventLog, type FileOps, openEventLog } from '../src/eventlog/index.ts'
 import { IngestCounters } from '../src/health/counters.ts'
-import type { ClassifierFor } from '../src/ingest/route.ts'
 import { silentLogger } from '../src/logger.ts'
 import { openRegistry, type Registry } from '../src/registry/index.ts'
+import { startSchemaServices } from '../src/schemas/services.ts'
 
 export function tempDir(prefix = 'inlet-test-'): { path: string; [Symbol.dispose](): void } {
   const path = mkdtempSync(join(tmpdir(), prefix))
@@ -39,7 +39,7 @@ export interface TestApp {
 
 /** An app on a temporary data directory; `env` sets config as INLET_* variables would. */
 export async function testApp(
-  options: { env?: Record<string, string>; logOps?: Partial<FileOps>; classifierFor?: ClassifierFor } = {},
+  options: { env?: Record<string, string>; logOps?: Partial<FileOps> } = {},
 ): Promise<TestApp> {
   const dir = tempDir()
   const clock = { now: Date.parse('2026-11-28T12:00:00Z') }
@@ -56,6 +56,14 @@ export async function testApp(
     fileOps: options.logOps,
   })
   const counters = new IngestCounters()
+  const schemas = startSchemaServices({
+    registry,
+    log,
+    counters,
+    logger: silentLogger,
+    config: config.schemas,
+    clock: () => clock.now,
+  })
   const app = createApp({
     config,
     registry,
@@ -64,7 +72,7 @@ export async function testApp(
     logger: silentLogger,
     publicUrl: () => BASE_URL,
     clock: () => clock.now,
-    classifierFor: options.classifierFor,
+    schemas,
   })
   return {
     app,
@@ -85,6 +93,7 @@ export async function testApp(
       return app.handle(new Request(`${BASE_URL}${path}`, { method, headers, body }))
     },
     async close() {
+      schemas.close()
       await log.close()
       registry.close()
       dir[Symbol.dispose]()

@@ -14,6 +14,7 @@ import { IngestCounters } from '../health/counters.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { openRegistry } from '../registry/index.ts'
 import { serve } from '../runtime/serve.ts'
+import { startSchemaServices } from '../schemas/services.ts'
 import { VERSION } from '../version.ts'
 import { lockDataDir } from './data-dir.ts'
 
@@ -37,7 +38,8 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
 
   let baseUrl = ''
   const counters = new IngestCounters()
-  const app = createApp({ config, registry, log, counters, logger, publicUrl: () => baseUrl })
+  const schemas = startSchemaServices({ registry, log, counters, logger, config: config.schemas })
+  const app = createApp({ config, registry, log, counters, logger, schemas, publicUrl: () => baseUrl })
   let server: ReturnType<typeof serve>
   try {
     server = serve(app, {
@@ -47,6 +49,7 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
       maxRequestBodySize: SERVER_BODY_BYTES_MAX,
     })
   } catch (error) {
+    schemas.close()
     await stores.close()
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'EADDRINUSE' ? 'the address is already in use' : String(error)
@@ -71,6 +74,7 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
       stopping = true
       logger.info('draining in-flight requests', { signal, graceMs: config.shutdown_grace_ms })
       await server.stop(config.shutdown_grace_ms)
+      schemas.close()
       await stores.close()
       logger.info('stopped')
       resolve()

@@ -193,6 +193,24 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false, description: 'The management API.' },
     ),
+    schemas: T.Object(
+      {
+        inference_sample_events_max: T.Integer({
+          default: 10_000,
+          minimum: 1,
+          maximum: 1_000_000,
+          description: 'Events a draft schema is inferred from, at most, per source (the first ones stored).',
+        }),
+        inference_interval_ms: T.Integer({
+          default: 60_000,
+          minimum: 0,
+          maximum: 86_400_000,
+          description:
+            'How often sources without log types have their draft schema brought up to date in the background. 0: only on request.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Log schemas: classification and inference.' },
+    ),
   },
   { additionalProperties: false },
 )

@@ -1,13 +1,15 @@
 /**
- * What the ingest path counts: per source (events, bytes, auth failures, the last event's arrival) for
- * source health, and per rejection reason for the server as a whole, so an operator can see why senders
- * are being turned away. In memory; counters restart at zero with the process, as Prometheus expects.
+ * What the ingest path counts: per source (events, bytes, auth and classification failures, the last
+ * event's arrival) for source health, and per rejection reason for the server as a whole, so an operator
+ * can see why senders are being turned away. In memory; counters restart at zero with the process, as Prometheus expects.
  */
 export interface SourceCounters {
   events: number
   bytes: number
   requests: number
   authFailures: number
+  /** Stored events that matched none of the source's log types. */
+  classificationFailures: number
   /** Requests refused for any reason other than auth, by error code. */
   rejections: Map<string, number>
   lastEventAtMs: number | null
@@ -30,6 +32,7 @@ export class IngestCounters {
         bytes: 0,
         requests: 0,
         authFailures: 0,
+        classificationFailures: 0,
         rejections: new Map(),
         lastEventAtMs: null,
       }
@@ -45,6 +48,10 @@ export class IngestCounters {
     counters.bytes += bytes
     if (events > 0) counters.lastEventAtMs = atMs
     bump(this.responses, 200)
+  }
+
+  classificationFailed(sourceId: string, events: number): void {
+    this.source(sourceId).classificationFailures += events
   }
 
   authFailed(reason: string): void {

@@ -31,12 +31,16 @@ import { type IngestSource, SourceCache } from './sources.ts'
 import { Stamper } from './stamp.ts'
 
 /**
- * The classify stage's seam: a source's log types compiled into one function (schemas/ provides it).
- * A classified event comes back with its value rewritten (`json: null`, so it is serialized again) and
- * the event time its schema found.
+ * The classify stage's seam: a source's log types compiled for one request (schemas/classify.ts). A
+ * classified event comes back with its value rewritten (`json: null`, so it is serialized again) and the
+ * event time its schema found; null means the line is no event (a CSV header). `finish` is called once
+ * the request's events are stored, so what classification counts is what was stored.
  */
-export type Classify = (event: FramedEvent) => FramedEvent
-export type ClassifierFor = (source: SourceRecord) => Classify | null
+export interface Classifier {
+  classify(event: FramedEvent): FramedEvent | null
+  finish(): void
+}
+export type ClassifierFor = (source: SourceRecord) => Classifier | null
 
 export interface IngestDeps {
   limits: Config['ingest']
@@ -89,8 +93,10 @@ export function ingestRoute(deps: IngestDeps) {
     const verdict = verifier.needsBody ? verifier.checkBody(early, body) : early
     if (!verdict.ok) throw authFailed(verdict)
 
-    const records = await frame(request, body, record, held)
+    const classifier = deps.classifierFor?.(record) ?? null
+    const records = await frame(request, body, record, held, classifier)
     const accepted = records.length === 0 ? 0 : await store(record.id, verdict, records)
+    if (accepted !== null) classifier?.finish()
     rateLimiter.consume(record.id, accepted ?? 0)
     counters.accepted(record.id, accepted ?? 0, body.byteLength, clock())
     const answer = accepted === null ? { accepted: 0, duplicate: true } : { accepted }
@@ -103,11 +109,11 @@ export function ingestRoute(deps: IngestDeps) {
     body: Uint8Array,
     record: SourceRecord,
     held: { bytes: number },
+    classifier: Classifier | null,
   ): Promise<AppendRecord[]> {
     const header = request.headers.get('content-encoding')
     const sniffed = header === null ? sniffEncoding(body) : null
     const encodings = header !== null ? parseContentEncoding(header) : sniffed ? [sniffed] : []
-    const classify = deps.classifierFor?.(record) ?? null
     const stamper = new Stamper({
       sourceId: record.id,
       sourceLabel: record.label,
@@ -123,7 +129,9 @@ export function ingestRoute(deps: IngestDeps) {
         eventsMax: limits.events_per_request_max,
       },
       (event) => {
-        const stored = stamper.stamp(classify ? classify(event) : event)
+        const classified = classifier ? classifier.classify(event) : event
+        if (classified === null) return
+        const stored = stamper.stamp(classified)
         charge(held, stored.payload.byteLength)
         records.push(stored)
       },

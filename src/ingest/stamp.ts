@@ -92,7 +92,7 @@ export class Stamper {
     const payload =
       event.json !== null && !event.reservedKeys
         ? this.#splice(event.json, eventTimeMs)
-        : this.#serialize(event.value, eventTimeMs)
+        : this.#serialize(event.value, eventTimeMs, event.eventTime)
     return { payload, eventTimeMs, sourceId: this.#sourceId }
   }
 
@@ -142,12 +142,12 @@ export class Stamper {
     return this.#block
   }
 
-  #serialize(value: Record<string, unknown>, eventTimeMs: number): Uint8Array {
+  #serialize(value: Record<string, unknown>, eventTimeMs: number, eventTime: string | undefined): Uint8Array {
     const stored = {
       ...value,
       p_row_id: nextRowId(),
       ...this.#fields,
-      p_event_time: eventTimeMs === this.#parseTimeMs ? this.#parseTime : iso(eventTimeMs),
+      p_event_time: eventTime ?? (eventTimeMs === this.#parseTimeMs ? this.#parseTime : iso(eventTimeMs)),
     }
     return encoder.encode(JSON.stringify(stored))
   }

@@ -14,6 +14,7 @@ import { EVENTLOG_DEFAULTS, openEventLog } from '../../src/eventlog/index.ts'
 import { IngestCounters } from '../../src/health/counters.ts'
 import { silentLogger } from '../../src/logger.ts'
 import { openRegistry } from '../../src/registry/index.ts'
+import { startSchemaServices } from '../../src/schemas/services.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'inlet-deno-'))
 const key = 'deno-portability-key-1'
@@ -24,12 +25,21 @@ try {
     { ...EVENTLOG_DEFAULTS, dir: join(dataDir, 'ingest-log') },
     { logger: silentLogger },
   )
+  const counters = new IngestCounters()
+  const schemas = startSchemaServices({
+    registry,
+    log: ingestLog,
+    counters,
+    logger: silentLogger,
+    config: config.schemas,
+  })
   const app = createApp({
     config,
     registry,
     log: ingestLog,
-    counters: new IngestCounters(),
+    counters,
     logger: silentLogger,
+    schemas,
     publicUrl: () => 'http://deno.test',
   })
   const call = (method: string, path: string, body?: unknown) =>
@@ -40,10 +50,16 @@ try {
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     )
+  // A schema, so the ingested events are classified on this runtime too.
+  const schema = await call('POST', '/schemas', {
+    name: 'Custom.Deno',
+    spec: 'fields:\n  - name: n\n    type: bigint\n    required: true\n',
+  })
   const created = await call('POST', '/log-sources/http', {
     integrationLabel: 'deno',
     authMethod: 'HMAC',
     authHeaderKey: 'X-Sig',
+    logTypes: ['Custom.Deno'],
   })
   const source = (await created.json()) as { integrationId: string; authSecretValue: string }
   const read = await call('GET', `/log-sources/http/${source.integrationId}`)
@@ -63,6 +79,16 @@ try {
     }),
   )
   const accepted = ((await ingested.json()) as { accepted?: number }).accepted
+  const inferred = (await (
+    await call('POST', `/log-sources/http/${source.integrationId}/infer-schema`)
+  ).json()) as {
+    eventsSampled?: number
+  }
+  const classified: string[] = []
+  for await (const record of ingestLog.read({ order: 'asc' })) {
+    classified.push(JSON.parse(new TextDecoder().decode(record.payload)).p_log_type)
+  }
+  schemas.close()
   await ingestLog.close()
   registry.close()
   const log = await openEventLog(
@@ -79,11 +105,15 @@ try {
     read.status === 200 &&
     bad.status === 409 &&
     keys[0] === source.authSecretValue &&
+    schema.status === 201 &&
     accepted === 2 &&
+    classified.join() === 'Custom.Deno,Custom.Deno' &&
+    inferred.eventsSampled === 2 &&
     stored.join() === '{"hello":"deno"}'
   console.log(
     `deno ${ok ? 'ok' : 'FAILED'}: create ${created.status}, read ${read.status}, duplicate ${bad.status}, ` +
-      `ingest ${ingested.status} (${accepted} accepted), ` +
+      `ingest ${ingested.status} (${accepted} accepted, classified as ${classified.join()}), ` +
+      `inferred from ${inferred.eventsSampled} event(s), ` +
       `log read back ${stored.length} record(s)`,
   )
   if (!ok) throw new Error('portability check failed')

@@ -115,29 +115,23 @@ describe('storing', () => {
     expect(events.map(({ message, j, r }) => message ?? j ?? r)).toEqual(['plain text', 1, 1, 2])
   })
 
-  test('a source with log types goes through the classify hook; what it returns is stored', async () => {
-    await t.close()
-    t = await testApp({
-      classifierFor: (source) =>
-        source.logTypes.length === 0
-          ? null
-          : (event) => ({
-              value: { ...event.value, p_log_type: source.logTypes[0] },
-              json: null,
-              reservedKeys: true,
-              timeMs: Date.parse(String(event.value.at)),
-            }),
+  test('a source with log types stores its events classified; one without stores them as received', async () => {
+    t.registry.schemas.create({
+      name: 'Custom.App',
+      spec: 'fields:\n  - { name: at, type: timestamp, timeFormats: [rfc3339], isEventTime: true }\n  - { name: n, type: bigint }\n',
     })
     const typed = createSource({ authMethod: 'None', logTypes: ['Custom.App'] })
     const plain = createSource({ authMethod: 'None' })
-    await post(typed.id, '{"at":"2026-01-02T03:04:05Z","n":1}')
+    await post(typed.id, '{"at":"2026-01-02T03:04:05Z","n":"1","dropped":true}')
     await post(plain.id, '{"at":"2026-01-02T03:04:05Z","n":2}')
     const [classified, asReceived] = await stored()
     expect(classified).toMatchObject({
+      at: '2026-01-02T03:04:05.000Z',
       n: 1,
       p_log_type: 'Custom.App',
       p_event_time: '2026-01-02T03:04:05.000Z',
     })
+    expect(classified!.dropped).toBeUndefined()
     expect(asReceived!.p_log_type).toBeUndefined()
     expect(asReceived!.p_event_time).toBe(new Date(t.clock.now).toISOString())
   })

@@ -82,7 +82,7 @@ function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, offset:
       return { value, json: encoder.encode(text), reservedKeys, timeMs }
     }
   }
-  return { value: { message }, json: null, reservedKeys: false, timeMs }
+  return { value: { message }, json: null, reservedKeys: false, timeMs, line: message }
 }
 
 function parseOrUndefined(text: string): Record<string, unknown> | undefined {

@@ -38,6 +38,13 @@ export interface FramedEvent {
   reservedKeys: boolean
   /** Event time the framing itself knows (CloudWatch logEvents[].timestamp, ms since epoch), else null. */
   timeMs: number | null
+  /** The event time as stored in p_event_time, when a schema read it with more precision than `timeMs`. */
+  eventTime?: string
+  /**
+   * The text line a Lines or CloudWatch event was built from (`value` is then `{"message": line}`), which
+   * a schema with a text parser (csv, fastmatch, regex) reads; absent for JSON events.
+   */
+  line?: string
 }
 
 export interface FramingOptions {

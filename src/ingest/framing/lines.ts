@@ -97,6 +97,9 @@ export class LinesStage implements Stage {
       }
     }
     const message = this.ctx.decode(bytes.subarray(0, end), offset)
-    this.ctx.emit({ value: { message }, json: null, reservedKeys: false, timeMs: null }, offset)
+    this.ctx.emit(
+      { value: { message }, json: null, reservedKeys: false, timeMs: null, line: message },
+      offset,
+    )
   }
 }
