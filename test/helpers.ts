@@ -10,7 +10,7 @@ import { type EventLog, type FileOps, openEventLog } from '../src/eventlog/index
 import { IngestCounters } from '../src/health/counters.ts'
 import { silentLogger } from '../src/logger.ts'
 import { openRegistry, type Registry } from '../src/registry/index.ts'
-import { startSchemaServices } from '../src/schemas/services.ts'
+import { type SchemaServices, startSchemaServices } from '../src/schemas/services.ts'
 
 export function tempDir(prefix = 'inlet-test-'): { path: string; [Symbol.dispose](): void } {
   const path = mkdtempSync(join(tmpdir(), prefix))
@@ -28,6 +28,7 @@ export interface TestApp {
   config: Config
   dataDir: string
   clock: { now: number }
+  schemas: SchemaServices
   /** Sends a request to the app; a plain object body is sent as JSON. */
   call(
     method: string,
@@ -82,6 +83,7 @@ export async function testApp(
     config,
     dataDir: dir.path,
     clock,
+    schemas,
     call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers }
       if (options.key !== null) headers['x-api-key'] = options.key ?? TEST_API_KEY

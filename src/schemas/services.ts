@@ -16,6 +16,8 @@ import { InferenceJob } from './job.ts'
 export interface SchemaServices {
   classifierFor: ClassifierFor
   inference: InferenceJob
+  /** Writes the classification failures reported so far as system errors now, rather than within a second. */
+  flushFailures(): void
   close(): void
 }
 
@@ -47,6 +49,7 @@ export function startSchemaServices(deps: {
   return {
     classifierFor: classification.classifierFor,
     inference,
+    flushFailures: () => reporter.flush(),
     close() {
       inference.close()
       classification.close()
