@@ -139,3 +139,9 @@ export async function createSchema(server: Server, name: string, spec: string) {
 
 /** Removes the working directory; call once, when the benchmark ends. */
 export const cleanUp = () => rmSync(WORK_DIR, { recursive: true, force: true })
+
+/** The server's system errors (the schemas benchmark checks that no event failed classification). */
+export async function systemErrors(server: Server): Promise<{ type: string; count: number }[]> {
+  const response = await fetch(`${server.url}/system-errors`, { headers: { 'x-api-key': API_KEY } })
+  return ((await response.json()) as { results: { type: string; count: number }[] }).results
+}

@@ -61,6 +61,8 @@ export class Stamper {
   readonly #parseTime: string
   /** `","p_source_id":…,"p_event_time":"<parse time>"}`: the tail of an event whose time is the parse time. */
   readonly #tail: Uint8Array
+  /** The same up to the opening quote of p_event_time's value. */
+  readonly #tailHead: Uint8Array
   /**
    * Stored events are written one after another into blocks, each payload a view of its block: one
    * allocation per block rather than per event. The first block is sized from the body (three times it
@@ -84,6 +86,8 @@ export class Stamper {
       p_parse_time: this.#parseTime,
     }
     this.#tail = encoder.encode(this.#tailText(this.#parseTime))
+    const text = this.#tailText('')
+    this.#tailHead = encoder.encode(text.slice(0, -2))
   }
 
   /** The record to append for one event. */
@@ -91,9 +95,20 @@ export class Stamper {
     const eventTimeMs = isEventTime(event.timeMs) ? event.timeMs : this.#parseTimeMs
     const payload =
       event.json !== null && !event.reservedKeys
-        ? this.#splice(event.json, eventTimeMs)
+        ? this.#splice(event.json, eventTimeMs, event.eventTime)
         : this.#serialize(event.value, eventTimeMs, event.eventTime)
     return { payload, eventTimeMs, sourceId: this.#sourceId }
+  }
+
+  /** The tail for another event time: the constant part encoded once, then the time (ASCII). */
+  #tailAt(eventTime: string): Uint8Array {
+    const head = this.#tailHead
+    const tail = new Uint8Array(head.length + eventTime.length + 2)
+    tail.set(head)
+    for (let i = 0; i < eventTime.length; i++) tail[head.length + i] = eventTime.charCodeAt(i)
+    tail[tail.length - 2] = 0x22
+    tail[tail.length - 1] = 0x7d
+    return tail
   }
 
   #tailText(eventTime: string): string {
@@ -108,9 +123,11 @@ export class Stamper {
    * The sender's bytes, then `,"p_row_id":"…"` and the tail written over the closing brace (or after the
    * opening one, for an empty object).
    */
-  #splice(json: Uint8Array, eventTimeMs: number): Uint8Array {
+  #splice(json: Uint8Array, eventTimeMs: number, eventTime: string | undefined): Uint8Array {
     const tail =
-      eventTimeMs === this.#parseTimeMs ? this.#tail : encoder.encode(this.#tailText(iso(eventTimeMs)))
+      eventTime === undefined && eventTimeMs === this.#parseTimeMs
+        ? this.#tail
+        : this.#tailAt(eventTime ?? iso(eventTimeMs))
     const empty = isEmptyObject(json)
     const key = empty ? ROW_ID_KEY_FIRST : ROW_ID_KEY
     const head = empty ? 1 : json.length - 1

@@ -12,6 +12,7 @@
 import type { FramedEvent } from '../ingest/framing/index.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { type CompiledSchema, compileSchema, ParseState } from './compile.ts'
+import { ByteWriter, Cursor } from './json-bytes.ts'
 import type { SchemaSpec } from './model.ts'
 import type { LineParser } from './text/index.ts'
 import { formatTimestamp } from './time.ts'
@@ -88,6 +89,8 @@ export function createClassification(deps: ClassificationDeps) {
 
 class RequestClassifier implements Classifier {
   readonly #state = new ParseState()
+  /** Classified events are written one after another into blocks (json-bytes.ts); the stamp copies them. */
+  readonly #out = new ByteWriter(16 * 1024)
   /** One line parser per text schema, made on first use: a CSV header read from a body holds for that body. */
   readonly #lineParsers: (LineParser | undefined)[] = []
   #failures = 0
@@ -125,24 +128,34 @@ class RequestClassifier implements Classifier {
 
   /** The classified event, null for a header line, or why the schema refused the event. */
   #tryOne(schema: CompiledSchema, index: number, event: FramedEvent): FramedEvent | string | null {
-    let input: Record<string, unknown> = event.value
+    let json = event.json
     if (schema.lineParser !== null) {
       if (event.line === undefined) return 'expects text lines, got a JSON event'
       this.#lineParsers[index] ??= schema.lineParser()
       const parsed = this.#lineParsers[index]!(event.line)
       if (parsed === null) return 'the line does not match the parser'
       if ('header' in parsed) return null
-      input = parsed.fields
+      json = encoder.encode(JSON.stringify(parsed.fields))
+    } else if (json === null) {
+      json = encoder.encode(JSON.stringify(event.value))
     }
     const state = this.#state
     state.reset()
-    const value = schema.parse(input, state)
-    if (value === null) return state.failure
-    value.p_log_type = schema.name
-    if (!state.indicators.empty) state.indicators.writeTo(value)
+    const out = this.#out
+    out.begin()
+    if (!schema.transcode(new Cursor(json), out, state)) return state.failure
+    // The p_ fields classification adds go before the object's closing brace.
+    out.rewind(out.mark() - 1)
+    if (out.mark() > 1) out.byte(COMMA)
+    out.copy(schema.logTypeMember, 0, schema.logTypeMember.length)
+    if (!state.indicators.empty) out.text(state.indicators.jsonMembers())
+    out.byte(CLOSE_BRACE)
     const time = state.eventTime
-    if (time === null) return { value, json: null, reservedKeys: true, timeMs: event.timeMs }
-    return { value, json: null, reservedKeys: true, timeMs: time.ms, eventTime: formatTimestamp(time) }
+    return new ClassifiedEvent(
+      out.piece(),
+      time === null ? event.timeMs : time.ms,
+      time === null ? undefined : formatTimestamp(time),
+    )
   }
 
   #failed(event: FramedEvent, reasons: string[]): FramedEvent {
@@ -154,5 +167,27 @@ class RequestClassifier implements Classifier {
     this.#failures++
     this.#reason = reason
     return { value, json: null, reservedKeys: true, timeMs: event.timeMs }
+  }
+}
+
+const COMMA = 0x2c
+const CLOSE_BRACE = 0x7d
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** A classified event: its stored JSON, with `value` parsed from it only if something asks. */
+class ClassifiedEvent implements FramedEvent {
+  readonly reservedKeys = false
+  #value: Record<string, unknown> | undefined
+
+  constructor(
+    readonly json: Uint8Array,
+    readonly timeMs: number | null,
+    readonly eventTime: string | undefined,
+  ) {}
+
+  get value(): Record<string, unknown> {
+    this.#value ??= JSON.parse(decoder.decode(this.json)) as Record<string, unknown>
+    return this.#value
   }
 }

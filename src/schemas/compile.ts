@@ -1,51 +1,77 @@
 /**
- * A schema compiled into a parser: each field spec becomes one decoding function, built once, so parsing
- * an event is a walk over closures with no lookups of the spec. The coercions follow Panther's
- * (https://docs.panther.com/data-onboarding/custom-log-types/reference):
- * - `string` takes strings as they are and numbers and booleans as their text; `""` stays `""`.
- * - The number types take numbers and numeric strings (`"42"`), within their range; `int` and
- *   `smallint` are 32 and 16 bits, `bigint` is 64 bits (kept exactly only within ±2^53, the limit of a
- *   JSON number read by any JavaScript consumer).
- * - `boolean` takes true/false and the strings Go's strconv.ParseBool accepts (`"true"`, `"1"`, `"F"` ...).
- * - `timestamp` takes a string or number its formats parse; stored as RFC 3339 UTC.
- * - `array`, `object` and `json` take their JSON shapes, or a string holding one when `isEmbeddedJSON`.
+ * A schema compiled into a transcoder: each field spec becomes one decoder, built once, that reads its
+ * value where it lies in the event's JSON bytes and writes it as stored (scalars.ts has the coercions).
+ * An event is never parsed into objects and serialized again: a string or number that needs no coercion
+ * is copied byte for byte, and only what a schema must look at (timestamps, indicators, numeric strings)
+ * becomes a JavaScript value.
+ *
+ * As Panther stores events:
+ * - Fields are matched to the event's keys exactly, or else regardless of case (`eventID` fills a field
+ *   named `eventId`), and stored under the schema's name; a key repeated in one object counts once.
  * - null, and `""` for every type but string, is no value: the field is dropped; a required field
- *   without a value fails the event. An empty array is a value, but is not stored (nor are nulls), as
- *   Panther does. A value of the wrong shape fails the event.
- * - Fields the schema does not name are dropped, unless field discovery keeps them as they came.
+ *   without a value fails the event. An empty array is a value but is not stored, nor are nulls in arrays.
+ * - Fields the schema does not name are dropped, unless field discovery keeps them as they came (at the
+ *   top level, not the `p_` ones, which are Inlet's).
+ * - `array`, `object` and `json` take their JSON shapes, or a string holding one when `isEmbeddedJSON`.
  */
 import { IndicatorCollector } from './indicators.ts'
+import { ByteWriter, Cursor } from './json-bytes.ts'
 import type { ElementSpec, FieldSpec, SchemaSpec } from './model.ts'
+import {
+  type DecodeState,
+  type Decoder,
+  decodeBoolean,
+  decodeFloat,
+  EMPTY,
+  FAIL,
+  failed,
+  failedAt,
+  integerDecoder,
+  NONE,
+  stringDecoder,
+  timestampDecoder,
+  WROTE,
+} from './scalars.ts'
 import { compileLineParser, type LineParser } from './text/index.ts'
-import { compileTimeFormats, formatTimestamp, type Timestamp } from './time.ts'
+import type { Timestamp } from './time.ts'
 
-/** What parsing one event gathers besides the value: the event time and the indicators. */
-export class ParseState {
-  /** The event time: the value of the first isEventTime field, in the schema's order, that has one. */
+/** What decoding one event gathers besides the stored bytes: the event time, indicators, why it failed. */
+export class ParseState implements DecodeState {
   eventTime: Timestamp | null = null
   eventTimeRank = Number.POSITIVE_INFINITY
   readonly indicators = new IndicatorCollector()
-  /** Why the event failed the schema, set by the field that failed. */
-  failure = ''
+  failReason = ''
+  failPath: string[] = []
 
   reset(): void {
     this.eventTime = null
     this.eventTimeRank = Number.POSITIVE_INFINITY
     this.indicators.clear()
-    this.failure = ''
+    this.failReason = ''
+  }
+
+  /** Why the event failed the schema, naming the field's path (`actor.ids[2]`). */
+  get failure(): string {
+    let path = ''
+    for (let i = this.failPath.length - 1; i >= 0; i--) {
+      const segment = this.failPath[i]!
+      path += path === '' || segment.startsWith('[') ? segment : `.${segment}`
+    }
+    return this.failReason.startsWith('required')
+      ? `required field '${path}' is missing`
+      : `field '${path}': ${this.failReason}`
   }
 }
 
-/** A decoded value, undefined for "no value", or FAIL when the value does not fit (state.failure says why). */
-const FAIL: unique symbol = Symbol('fail')
-type Decoded = unknown
-type Decoder = (value: unknown, state: ParseState, path: string) => Decoded
-
 export interface CompiledSchema {
   readonly name: string
+  /** `"p_log_type":"<name>"`, the member a classified event gains. */
+  readonly logTypeMember: Uint8Array
   /** A fresh parser for one body's text lines, when the schema reads text (csv, fastmatch, regex). */
   readonly lineParser: (() => LineParser) | null
-  /** The event as stored, without p_ fields; null when it does not fit (state.failure says why). */
+  /** Decodes the JSON object at the cursor into `out` as stored (without p_ fields); false if it fails. */
+  transcode(input: Cursor, out: ByteWriter, state: ParseState): boolean
+  /** The same for a JavaScript object, returning the stored value or null (tests and tools). */
   parse(event: Record<string, unknown>, state: ParseState): Record<string, unknown> | null
 }
 
@@ -56,23 +82,6 @@ export interface CompileOptions {
   now?: () => number
 }
 
-export function compileSchema(name: string, spec: SchemaSpec, options: CompileOptions = {}): CompiledSchema {
-  const ctx: Context = {
-    discovery: options.fieldDiscovery ?? spec.fieldDiscoveryEnabled ?? false,
-    now: options.now,
-    eventTimeFields: 0,
-  }
-  const decodeObject = objectDecoder(spec.fields, ctx)
-  return {
-    name,
-    lineParser: compileLineParser(spec.parser),
-    parse(event, state) {
-      const value = decodeObject(event, state, '')
-      return value === FAIL ? null : (value as Record<string, unknown>)
-    },
-  }
-}
-
 /** What every decoder of one schema shares while it is compiled. */
 interface Context {
   discovery: boolean
@@ -81,83 +90,46 @@ interface Context {
   eventTimeFields: number
 }
 
-interface CompiledField {
-  name: string
-  required: boolean
-  decode: Decoder
-}
-
-/**
- * An object's fields are matched to the event's keys exactly, or else regardless of case, as Panther's
- * JSON decoding does (`eventID` fills a field named `eventId`), and stored under the schema's name. The
- * event's keys are walked once, in their order; a key matching a field already filled is ignored.
- */
-function objectDecoder(fields: FieldSpec[], ctx: Context): Decoder {
-  const compiled: CompiledField[] = fields.map((field) => ({
-    name: field.name,
-    required: field.required === true,
-    decode: decoderFor(field, ctx),
-  }))
-  const exact = new Map(fields.map((field, index) => [field.name, index]))
-  const folded = new Map(fields.map((field, index) => [field.name.toLowerCase(), index]))
-  const required = compiled.flatMap((field, index) => (field.required ? [index] : []))
-  // Which fields this call has filled, marked with the call's generation so the array is never cleared.
-  const filled = new Uint32Array(compiled.length)
-  let generation = 0
-  return function decodeObject(value, state, path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return fail(state, path, 'an object', value)
-    }
-    const input = value as Record<string, unknown>
-    const out: Record<string, unknown> = {}
-    generation = (generation + 1) >>> 0 || 1
-    const mark = generation
-    for (const key in input) {
-      const raw = input[key]
-      const index = exact.get(key) ?? folded.get(key.toLowerCase())
-      if (index === undefined) {
-        if (ctx.discovery && raw !== null && raw !== undefined) out[key] = raw
-        continue
-      }
-      if (filled[index] === mark || raw === null || raw === undefined) continue
-      const field = compiled[index]!
-      const decoded = field.decode(raw, state, path === '' ? field.name : `${path}.${field.name}`)
-      if (decoded === FAIL) return FAIL
-      if (decoded === undefined) continue
-      filled[index] = mark
-      // An empty array counts as present for `required` but is not stored, as Panther does.
-      if (!(Array.isArray(decoded) && decoded.length === 0)) out[field.name] = decoded
-    }
-    for (const index of required) {
-      if (filled[index] !== mark) {
-        const name = compiled[index]!.name
-        state.failure = `required field '${path === '' ? name : `${path}.${name}`}' is missing`
-        return FAIL
-      }
-    }
-    return out
+export function compileSchema(name: string, spec: SchemaSpec, options: CompileOptions = {}): CompiledSchema {
+  const ctx: Context = {
+    discovery: options.fieldDiscovery ?? spec.fieldDiscoveryEnabled ?? false,
+    now: options.now,
+    eventTimeFields: 0,
+  }
+  const decodeTop = objectDecoder(spec.fields, ctx, true)
+  const transcode = (input: Cursor, out: ByteWriter, state: ParseState) => {
+    input.peek()
+    return decodeTop(input, out, state) !== FAIL
+  }
+  return {
+    name,
+    logTypeMember: encoder.encode(`"p_log_type":${JSON.stringify(name)}`),
+    lineParser: compileLineParser(spec.parser),
+    transcode,
+    parse(event, state) {
+      const out = new ByteWriter()
+      const input = new Cursor(new TextEncoder().encode(JSON.stringify(event)))
+      if (!transcode(input, out, state)) return null
+      return JSON.parse(new TextDecoder().decode(out.piece()))
+    },
   }
 }
+
+const QUOTE = 0x22
+const COMMA = 0x2c
+const COLON = 0x3a
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+const N = 0x6e
+const P = 0x70
+const UNDERSCORE = 0x5f
+const encoder = new TextEncoder()
 
 function decoderFor(field: ElementSpec, ctx: Context): Decoder {
-  const base = baseDecoder(field, ctx)
-  // `""` is no value for every type but string.
-  const decode: Decoder =
-    field.type === 'string'
-      ? base
-      : (value, state, path) => (value === '' ? undefined : base(value, state, path))
-  if (!field.isEmbeddedJSON) return decode
-  return function decodeEmbedded(value, state, path) {
-    if (typeof value !== 'string') return decode(value, state, path)
-    if (value === '') return undefined
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(value)
-    } catch {
-      return fail(state, path, 'embedded JSON', value)
-    }
-    return parsed === null ? undefined : decode(parsed, state, path)
-  }
+  const decode = baseDecoder(field, ctx)
+  return field.isEmbeddedJSON ? embedded(decode) : decode
 }
 
 function baseDecoder(field: ElementSpec, ctx: Context): Decoder {
@@ -165,143 +137,244 @@ function baseDecoder(field: ElementSpec, ctx: Context): Decoder {
     case 'string':
       return stringDecoder(field)
     case 'int':
-      return integerDecoder('int', 2 ** 31)
     case 'smallint':
-      return integerDecoder('smallint', 2 ** 15)
     case 'bigint':
-      return integerDecoder('bigint', 2 ** 63)
+      return integerDecoder(field.type)
     case 'float':
       return decodeFloat
     case 'boolean':
       return decodeBoolean
     case 'timestamp':
-      return timestampDecoder(field, ctx)
+      return timestampDecoder(field, field.isEventTime === true ? ctx.eventTimeFields++ : -1, ctx.now)
     case 'array':
       return arrayDecoder(decoderFor(elementOf(field), ctx))
     case 'object':
-      return objectDecoder(field.fields!, ctx)
+      return objectDecoder(field.fields!, ctx, false)
     case 'json':
-      return (value) => value
+      return decodeJson
   }
 }
 
 /** An array's element, with the indicators the array names (they apply to its string elements). */
 const elementOf = (field: ElementSpec): ElementSpec =>
-  field.indicators
-    ? { ...field.element!, indicators: field.element!.indicators ?? field.indicators }
-    : field.element!
+  field.indicators ? { ...field.element!, indicators: field.element!.indicators ?? field.indicators } : field.element!
 
-function stringDecoder(field: ElementSpec): Decoder {
-  const indicators = field.indicators?.length ? field.indicators : null
-  const allow = field.validate?.allow ? new Set(field.validate.allow) : null
-  const deny = field.validate?.deny ? new Set(field.validate.deny) : null
-  return function decodeString(value, state, path) {
-    let text: string
-    if (typeof value === 'string') text = value
-    else if (typeof value === 'number' || typeof value === 'boolean') text = String(value)
-    else return fail(state, path, 'a string', value)
-    if (allow && !allow.has(text)) return fail(state, path, `one of the allowed values`, value)
-    if (deny?.has(text)) return fail(state, path, 'a value not denied', value)
-    if (indicators && text !== '') state.indicators.add(indicators, text)
-    return text
-  }
-}
-
-/** Numeric strings as Go's strconv reads them (after trimming blanks): no hex, no Infinity, no NaN. */
-const INTEGER = /^[+-]?\d+$/
-const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
-
-function integerDecoder(type: string, bound: number): Decoder {
-  return function decodeInteger(value, state, path) {
-    let number: number
-    if (typeof value === 'number') number = value
-    else if (typeof value === 'string') {
-      const trimmed = value.trim()
-      if (!INTEGER.test(trimmed)) return fail(state, path, `a ${type}`, value)
-      number = Number(trimmed)
-    } else return fail(state, path, `a ${type}`, value)
-    if (!Number.isInteger(number) || number < -bound || number >= bound) {
-      return fail(state, path, `a ${type}`, value)
+/** A value that may come as a string holding JSON: the string is parsed (and checked) first. */
+function embedded(decode: Decoder): Decoder {
+  return function decodeEmbedded(input, out, state) {
+    if (input.bytes[input.pos] !== QUOTE) return decode(input, out, state)
+    const start = input.pos
+    const text = input.stringFrom(input.readString())
+    if (text === '') return NONE
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      return failedAt(input, state, 'embedded JSON', start)
     }
-    return number
+    if (value === null) return NONE
+    const inner = new Cursor(encoder.encode(JSON.stringify(value)))
+    return decode(inner, out, state)
   }
 }
 
-function decodeFloat(value: unknown, state: ParseState, path: string): Decoded {
-  if (typeof value === 'number') return value
-  if (typeof value !== 'string') return fail(state, path, 'a float', value)
-  const trimmed = value.trim()
-  if (!FLOAT.test(trimmed)) return fail(state, path, 'a float', value)
-  const number = Number(trimmed)
-  return Number.isFinite(number) ? number : fail(state, path, 'a float', value)
-}
-
-/** Go's strconv.ParseBool, which Panther's boolean fields use for strings. */
-const BOOLEANS = new Map<string, boolean>([
-  ['true', true],
-  ['True', true],
-  ['TRUE', true],
-  ['t', true],
-  ['T', true],
-  ['1', true],
-  ['false', false],
-  ['False', false],
-  ['FALSE', false],
-  ['f', false],
-  ['F', false],
-  ['0', false],
-])
-
-function decodeBoolean(value: unknown, state: ParseState, path: string): Decoded {
-  if (typeof value === 'boolean') return value
-  if (typeof value === 'string') {
-    const known = BOOLEANS.get(value.trim())
-    if (known !== undefined) return known
-  }
-  return fail(state, path, 'a boolean', value)
-}
-
-function timestampDecoder(field: ElementSpec, ctx: Context): Decoder {
-  const parseTime = compileTimeFormats(field.timeFormats ?? [], { now: ctx.now })
-  const rank = field.isEventTime === true ? ctx.eventTimeFields++ : -1
-  return function decodeTimestamp(value, state, path) {
-    if (typeof value !== 'string' && typeof value !== 'number') return fail(state, path, 'a timestamp', value)
-    const time = parseTime(value)
-    if (time === null) return fail(state, path, `a timestamp (${field.timeFormats!.join(' or ')})`, value)
-    if (rank >= 0 && rank < state.eventTimeRank) {
-      state.eventTime = time
-      state.eventTimeRank = rank
-    }
-    return formatTimestamp(time)
-  }
+function decodeJson(input: Cursor, out: ByteWriter): typeof WROTE {
+  const start = input.skipValue()
+  out.copy(input.bytes, start, input.pos)
+  return WROTE
 }
 
 function arrayDecoder(decodeElement: Decoder): Decoder {
-  return function decodeArray(value, state, path) {
-    if (!Array.isArray(value)) return fail(state, path, 'an array', value)
-    const out: unknown[] = []
-    for (let i = 0; i < value.length; i++) {
-      const item = value[i]
-      if (item === null || item === undefined) continue
-      const decoded = decodeElement(item, state, `${path}[${i}]`)
-      if (decoded === FAIL) return FAIL
-      if (decoded !== undefined) out.push(decoded)
+  return function decodeArray(input, out, state) {
+    if (input.bytes[input.pos] !== OPEN_BRACKET) return failed(input, state, 'an array')
+    input.step()
+    const open = out.mark()
+    out.byte(OPEN_BRACKET)
+    let written = 0
+    for (let index = 0; ; index++) {
+      let byte = input.peek()
+      if (byte === COMMA) {
+        input.step()
+        byte = input.peek()
+      }
+      if (byte === CLOSE_BRACKET) break
+      if (byte === N) {
+        input.skipValue()
+        continue
+      }
+      const mark = out.mark()
+      if (written > 0) out.byte(COMMA)
+      const outcome = decodeElement(input, out, state)
+      if (outcome === FAIL) {
+        state.failPath.push(`[${index}]`)
+        return FAIL
+      }
+      if (outcome === WROTE) written++
+      else out.rewind(mark)
     }
-    return out
+    input.step()
+    if (written === 0) {
+      out.rewind(open)
+      return EMPTY
+    }
+    out.byte(CLOSE_BRACKET)
+    return WROTE
   }
 }
 
-/** Records why a value failed and returns FAIL; the message quotes at most a short piece of the value. */
-function fail(state: ParseState, path: string, expected: string, value: unknown): typeof FAIL {
-  state.failure = `field '${path}': expected ${expected}, got ${describe(value)}`
-  return FAIL
+interface CompiledField {
+  name: string
+  /** The name as the key bytes an event usually carries, for a match without making a string. */
+  nameBytes: Uint8Array
+  /** `"name":` as written to the output. */
+  keyBytes: Uint8Array
+  decode: Decoder
 }
 
-const QUOTED_CHARS_MAX = 40
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object' && value !== null) return 'an object'
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > QUOTED_CHARS_MAX ? `${text.slice(0, QUOTED_CHARS_MAX)}…` : text
+/**
+ * An object's keys are walked once, in the event's order. Events of one source usually list their keys
+ * in the same order, so the field after the last one matched is compared first, byte for byte; only
+ * when that guess misses is the key made a string and looked up.
+ */
+function objectDecoder(fields: FieldSpec[], ctx: Context, top: boolean): Decoder {
+  const compiled: CompiledField[] = fields.map((field) => ({
+    name: field.name,
+    nameBytes: encoder.encode(JSON.stringify(field.name).slice(1, -1)),
+    keyBytes: encoder.encode(`${JSON.stringify(field.name)}:`),
+    decode: decoderFor(field, ctx),
+  }))
+  const exact = new Map(fields.map((field, index) => [field.name, index]))
+  const folded = new Map(fields.map((field, index) => [field.name.toLowerCase(), index]))
+  const keys = new KeyTable(compiled.map((field) => field.nameBytes))
+  const required = fields.flatMap((field, index) => (field.required ? [index] : []))
+  // Which fields this call has filled, marked with the call's generation so the array is never cleared.
+  // A spec node's decoder never runs inside itself (specs are trees), so one array per node suffices.
+  const filled = new Uint32Array(compiled.length)
+  let generation = 0
+  return function decodeObject(input, out, state) {
+    const bytes = input.bytes
+    if (bytes[input.pos] !== OPEN_BRACE) return failed(input, state, 'an object')
+    input.step()
+    generation = (generation + 1) >>> 0 || 1
+    const mark = generation
+    out.byte(OPEN_BRACE)
+    let wrote = false
+    let guess = 0
+    for (;;) {
+      let byte = input.peek()
+      if (byte === COMMA) {
+        input.step()
+        byte = input.peek()
+      }
+      if (byte === CLOSE_BRACE) break
+      const keyStart = input.readString()
+      const keyEnd = input.pos - 1
+      const guessed = compiled[guess]
+      let index: number | undefined
+      if (input.escaped || input.wide) {
+        const key = input.stringFrom(keyStart)
+        index = exact.get(key) ?? folded.get(key.toLowerCase())
+      } else if (guessed !== undefined && sameBytes(guessed.nameBytes, bytes, keyStart, keyEnd)) {
+        index = guess
+      } else index = keys.find(bytes, keyStart, keyEnd)
+      input.peek()
+      input.step() // the colon
+      const valueByte = input.peek()
+      if (index === undefined) {
+        const discovered = ctx.discovery && valueByte !== N && !(top && isReserved(bytes, keyStart))
+        if (!discovered) {
+          input.skipValue()
+          continue
+        }
+        if (wrote) out.byte(COMMA)
+        out.copy(bytes, keyStart - 1, keyEnd + 1)
+        out.byte(COLON)
+        const start = input.skipValue()
+        out.copy(bytes, start, input.pos)
+        wrote = true
+        continue
+      }
+      guess = index + 1
+      if (valueByte === N || filled[index] === mark) {
+        input.skipValue()
+        continue
+      }
+      const field = compiled[index]!
+      const before = out.mark()
+      if (wrote) out.byte(COMMA)
+      out.copy(field.keyBytes, 0, field.keyBytes.length)
+      const outcome = field.decode(input, out, state)
+      if (outcome === FAIL) {
+        state.failPath.push(field.name)
+        return FAIL
+      }
+      if (outcome !== NONE) filled[index] = mark
+      if (outcome === WROTE) wrote = true
+      else out.rewind(before)
+    }
+    input.step()
+    for (const index of required) {
+      if (filled[index] !== mark) {
+        state.failReason = 'required'
+        state.failPath = [compiled[index]!.name]
+        return FAIL
+      }
+    }
+    out.byte(CLOSE_BRACE)
+    return WROTE
+  }
 }
+
+/**
+ * Finds a field by an ASCII key's bytes without making a string: a hash of the key's bytes, and a hash of
+ * them folded to lower case, each checked byte for byte against the field it names.
+ */
+class KeyTable {
+  readonly #exact = new Map<number, number>()
+  readonly #folded = new Map<number, number>()
+
+  constructor(private readonly names: Uint8Array[]) {
+    names.forEach((name, index) => {
+      if (!this.#exact.has(hash(name, 0, name.length, false))) this.#exact.set(hash(name, 0, name.length, false), index)
+      if (!this.#folded.has(hash(name, 0, name.length, true))) this.#folded.set(hash(name, 0, name.length, true), index)
+    })
+  }
+
+  find(bytes: Uint8Array, start: number, end: number): number | undefined {
+    const exact = this.#exact.get(hash(bytes, start, end, false))
+    if (exact !== undefined && sameBytes(this.names[exact]!, bytes, start, end)) return exact
+    const folded = this.#folded.get(hash(bytes, start, end, true))
+    if (folded !== undefined && sameFolded(this.names[folded]!, bytes, start, end)) return folded
+    return undefined
+  }
+}
+
+/** FNV-1a over the bytes, optionally with ASCII letters folded to lower case. */
+function hash(bytes: Uint8Array, start: number, end: number, fold: boolean): number {
+  let h = 0x811c9dc5
+  for (let i = start; i < end; i++) {
+    let byte = bytes[i]!
+    if (fold && byte >= 0x41 && byte <= 0x5a) byte |= 0x20
+    h = Math.imul(h ^ byte, 0x01000193)
+  }
+  return h >>> 0
+}
+
+function sameFolded(name: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== name.length) return false
+  for (let i = 0; i < name.length; i++) {
+    const a = name[i]!
+    const b = bytes[start + i]!
+    if (a !== b && ((a | 0x20) !== (b | 0x20) || (a | 0x20) < 0x61 || (a | 0x20) > 0x7a)) return false
+  }
+  return true
+}
+
+function sameBytes(name: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== name.length) return false
+  for (let i = 0; i < name.length; i++) if (name[i] !== bytes[start + i]) return false
+  return true
+}
+
+/** A key starting with `p_`, the namespace of the fields Inlet adds. */
+const isReserved = (bytes: Uint8Array, start: number) => bytes[start] === P && bytes[start + 1] === UNDERSCORE

@@ -85,10 +85,18 @@ export function fieldsOf(kind: Indicator): readonly string[] {
 }
 
 /** Collects the indicator values of one event; reused across events (call clear()). */
+/** Values a p_any_* list is searched for duplicates in place; beyond, a Set keeps them. */
+const LIST_VALUES_MAX = 16
+
 export class IndicatorCollector {
-  /** One set per p_any_* field, made on first use, so an event with few indicators allocates little. */
+  /**
+   * One list per p_any_* field, made on first use. Events carry few values per field, for which a list
+   * searched in place is cheaper than a Set; a list past LIST_VALUES_MAX gets a Set beside it.
+   */
+  readonly #lists: (string[] | undefined)[] = []
   readonly #sets: (Set<string> | undefined)[] = []
-  #count = 0
+  /** Slots holding values, so clearing touches only those. */
+  readonly #used: number[] = []
 
   /** Records a string value of a field marked with these indicator kinds. */
   add(kinds: readonly Indicator[], value: string): void {
@@ -98,7 +106,7 @@ export class IndicatorCollector {
 
   /** True when nothing was collected. */
   get empty(): boolean {
-    return this.#count === 0
+    return this.#used.length === 0
   }
 
   /**
@@ -106,29 +114,54 @@ export class IndicatorCollector {
    * returns it.
    */
   writeTo(target: Record<string, unknown>): Record<string, unknown> {
-    for (let slot = 0; slot < FIELDS.length; slot++) {
-      const set = this.#sets[slot]
-      if (set !== undefined && set.size > 0)
-        target[FIELDS[slot]!] = set.size === 1 ? [...set] : [...set].sort()
-    }
+    for (const slot of this.#slots()) target[FIELDS[slot]!] = this.#sorted(slot)
     return target
   }
 
+  /** The p_any_* arrays as JSON object members, each after a comma (`,"p_any_emails":["a@b.io"]`). */
+  jsonMembers(): string {
+    let members = ''
+    for (const slot of this.#slots()) members += `,"${FIELDS[slot]}":${JSON.stringify(this.#sorted(slot))}`
+    return members
+  }
+
   clear(): void {
-    if (this.#count === 0) return
-    for (const set of this.#sets) set?.clear()
-    this.#count = 0
+    for (const slot of this.#used) {
+      this.#lists[slot]!.length = 0
+      this.#sets[slot] = undefined
+    }
+    this.#used.length = 0
+  }
+
+  /** The slots holding values, in field order (FIELDS is alphabetical). */
+  #slots(): number[] {
+    return this.#used.length > 1 ? [...this.#used].sort((a, b) => a - b) : this.#used
+  }
+
+  #sorted(slot: number): string[] {
+    const list = this.#lists[slot]!
+    return list.length === 1 ? list : [...list].sort()
   }
 
   #put(slot: number, value: string): void {
-    let set = this.#sets[slot]
-    if (set === undefined) {
-      set = new Set()
-      this.#sets[slot] = set
+    let list = this.#lists[slot]
+    if (list === undefined) {
+      list = []
+      this.#lists[slot] = list
     }
-    const size = set.size
-    set.add(value)
-    this.#count += set.size - size
+    if (list.length === 0) this.#used.push(slot)
+    else if (list.length < LIST_VALUES_MAX) {
+      if (list.includes(value)) return
+    } else {
+      let set = this.#sets[slot]
+      if (set === undefined) {
+        set = new Set(list)
+        this.#sets[slot] = set
+      }
+      if (set.has(value)) return
+      set.add(value)
+    }
+    list.push(value)
   }
 
   #putIf(slot: number, value: string | undefined): void {

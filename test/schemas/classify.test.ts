@@ -3,6 +3,7 @@ import type { FramedEvent } from '../../src/ingest/framing/index.ts'
 import type { SourceRecord } from '../../src/registry/sources.ts'
 import { createClassification } from '../../src/schemas/classify.ts'
 import { compileSchema, ParseState } from '../../src/schemas/compile.ts'
+import { ByteWriter, Cursor } from '../../src/schemas/json-bytes.ts'
 import { parseSchemaSpec } from '../../src/schemas/spec.ts'
 
 const spec = (yaml: string) => parseSchemaSpec(yaml)
@@ -177,7 +178,9 @@ describe('classification', () => {
     const first = classifier.classify(json({ user: 'ann', at: 1_800_000_000, noise: 1 }))!
     expect(first.value).toEqual({ user: 'ann', at: '2027-01-15T08:00:00.000Z', p_log_type: 'Custom.Login' })
     expect(first.timeMs).toBe(1_800_000_000_000)
-    expect(first.json).toBeNull()
+    // Stored as the transcoded bytes: nothing is serialized again.
+    expect(JSON.parse(new TextDecoder().decode(first.json!))).toEqual(first.value)
+    expect(first.reservedKeys).toBe(false)
     const second = classifier.classify(json({ src: '10.0.0.1', bytes: '12' }))!
     expect(second.value).toEqual({
       src: '10.0.0.1',
@@ -239,5 +242,82 @@ fields:
     expect(classifier.classify(json({ user: 'ann' }))!.value.p_classification_error).toBe(
       'Custom.Csv: expects text lines, got a JSON event',
     )
+  })
+})
+
+describe('transcoding in place', () => {
+  const transcode = (yaml: string, text: string) => {
+    const state = new ParseState()
+    const out = new ByteWriter(16)
+    out.begin()
+    const ok = compileSchema('Custom.T', spec(yaml)).transcode(
+      new Cursor(new TextEncoder().encode(text)),
+      out,
+      state,
+    )
+    return ok ? new TextDecoder().decode(out.piece()) : `failed: ${state.failure}`
+  }
+
+  test('keys match with escapes, in any case, and a repeated key counts once', () => {
+    const yaml =
+      'fields: [{ name: user, type: string }, { name: eventId, type: string }, { name: cafe, type: bigint }]'
+    expect(transcode(yaml, '{"us\\u0065r":"a","EVENTID":"e","café":2,"cafe":1}')).toBe(
+      '{"user":"a","eventId":"e","cafe":1}',
+    )
+    expect(transcode(yaml, '{"user":"first","user":"second"}')).toBe('{"user":"first"}')
+  })
+
+  test('values that need no coercion are copied byte for byte, white space and escapes included', () => {
+    const yaml = 'fields: [{ name: s, type: string }, { name: j, type: json }, { name: f, type: float }]'
+    expect(transcode(yaml, '{ "s" : "a\\"b\\u00e9" , "j" : { "x" : [1, null] }, "f": 1.50e3 }')).toBe(
+      '{"s":"a\\"b\\u00e9","j":{ "x" : [1, null] },"f":1.50e3}',
+    )
+  })
+
+  test('integers written another way are normalized; a nanosecond epoch keeps every digit', () => {
+    const yaml = 'fields: [{ name: n, type: bigint }, { name: t, type: timestamp, timeFormats: [unix_ns] }]'
+    expect(transcode(yaml, '{"n":1.0e3,"t":1600368586194526741}')).toBe(
+      '{"n":1000,"t":"2020-09-17T18:49:46.194526741Z"}',
+    )
+  })
+
+  test('arrays drop nulls; an empty array is not stored but satisfies required', () => {
+    const yaml = `
+fields:
+  - { name: a, type: array, required: true, element: { type: object, fields: [{ name: x, type: bigint }] } }
+  - { name: b, type: array, element: { type: string } }
+`
+    expect(transcode(yaml, '{"a":[null,{"x":1},{"y":2},null],"b":[null]}')).toBe('{"a":[{"x":1},{}]}')
+    expect(transcode(yaml, '{"a":[]}')).toBe('{}')
+    expect(transcode(yaml, '{"b":["x"]}')).toBe("failed: required field 'a' is missing")
+    expect(transcode(yaml, '{"a":[{"x":1},{"x":"z"}]}')).toBe(
+      'failed: field \'a[1].x\': expected a bigint, got "z"',
+    )
+  })
+
+  test('field discovery copies unknown keys, but never a top-level p_ key', () => {
+    const yaml =
+      'fieldDiscoveryEnabled: true\nfields: [{ name: o, type: object, fields: [{ name: a, type: string }] }]'
+    expect(transcode(yaml, '{"p_log_type":"x","o":{"a":"1","p_y":2},"z":[1]}')).toBe(
+      '{"o":{"a":"1","p_y":2},"z":[1]}',
+    )
+  })
+
+  test('pieces written earlier stay intact when the writer moves to a new block', () => {
+    const yaml = 'fields: [{ name: s, type: string }]'
+    const compiled = compileSchema('Custom.T', spec(yaml))
+    const out = new ByteWriter(16)
+    const pieces: Uint8Array[] = []
+    for (let i = 0; i < 200; i++) {
+      out.begin()
+      compiled.transcode(
+        new Cursor(new TextEncoder().encode(`{"s":"${'x'.repeat(i)}"}`)),
+        out,
+        new ParseState(),
+      )
+      pieces.push(out.piece())
+    }
+    for (const [i, piece] of pieces.entries())
+      expect(new TextDecoder().decode(piece)).toBe(`{"s":"${'x'.repeat(i)}"}`)
   })
 })

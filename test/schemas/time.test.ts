@@ -8,7 +8,14 @@ import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
-import { checkTimeFormat, compileTimeFormats, formatTimestamp } from '../../src/schemas/time.ts'
+import {
+  checkTimeFormat,
+  compileTimeFormats,
+  formatTimestamp,
+  type Timestamp,
+  writeTimestamp,
+} from '../../src/schemas/time.ts'
+import { seededRandom } from '../helpers.ts'
 
 /** 2024-06-01T00:00:00Z, the current time for patterns without a year. */
 const NOW = Date.UTC(2024, 5, 1)
@@ -487,5 +494,32 @@ describe.skipIf(!existsSync(PANTHER))("Panther's schemas", () => {
       }
     }
     expect(checked).toBeGreaterThan(100)
+  })
+})
+
+describe('writeTimestamp', () => {
+  test('writes the bytes formatTimestamp returns, or -1 outside years 0000–9999', () => {
+    const out = new Uint8Array(40)
+    const random = seededRandom(7)
+    const instants: Timestamp[] = [
+      { ms: 0, nanos: 0 },
+      { ms: -1, nanos: 999_999 },
+      { ms: Date.UTC(2000, 1, 29, 23, 59, 59, 999), nanos: 0 },
+      { ms: Date.UTC(9999, 11, 31, 23, 59, 59, 999), nanos: 1 },
+      { ms: Date.parse('0000-01-01T00:00:00Z'), nanos: 0 },
+      { ms: Date.parse('0000-01-01T00:00:00Z') - 1, nanos: 0 },
+    ]
+    for (let i = 0; i < 2000; i++) {
+      instants.push({
+        ms: (random(2 ** 30) * 2 ** 12 + random(2 ** 12)) * (random(2) ? 1 : -1),
+        nanos: random(2) ? 0 : random(1_000_000),
+      })
+    }
+    for (const instant of instants) {
+      const written = writeTimestamp(instant, out, 3)
+      const text = formatTimestamp(instant)
+      if (text.startsWith('+') || text.startsWith('-')) expect(written).toBe(-1)
+      else expect(new TextDecoder().decode(out.subarray(3, 3 + written))).toBe(text)
+    }
   })
 })
