@@ -75,7 +75,14 @@ export function parseSchemaSpec(text: string): SchemaSpec {
   if (error) throw new SchemaSpecError('', `invalid YAML: ${error.message.split('\n')[0]}`)
   if (!isMap(document.contents))
     throw new SchemaSpecError('', 'the spec must be a YAML mapping with `fields`')
-  return readSpec(document.toJS({ maxAliasCount: 0 }) as Record<string, unknown>)
+  let raw: Record<string, unknown>
+  try {
+    // Aliases could expand a small document into a huge one; a schema has no use for them.
+    raw = document.toJS({ maxAliasCount: 0 }) as Record<string, unknown>
+  } catch {
+    throw new SchemaSpecError('', 'invalid YAML: aliases (*name) are not allowed')
+  }
+  return readSpec(raw)
 }
 
 function readSpec(raw: Record<string, unknown>): SchemaSpec {
