@@ -145,3 +145,14 @@ export async function systemErrors(server: Server): Promise<{ type: string; coun
   const response = await fetch(`${server.url}/system-errors`, { headers: { 'x-api-key': API_KEY } })
   return ((await response.json()) as { results: { type: string; count: number }[] }).results
 }
+
+/** The ingest benchmarks' event: six fields, about 150 bytes of NDJSON. */
+export const line = (i: number) =>
+  JSON.stringify({
+    time: new Date(1_790_000_000_000 + i * 1000).toISOString(),
+    level: i % 7 === 0 ? 'warn' : 'info',
+    user: `user${i % 97}@example.com`,
+    ip: `10.0.${i % 256}.${(i * 7) % 256}`,
+    message: `request ${i} handled`,
+    ms: i % 300,
+  })

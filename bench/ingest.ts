@@ -24,6 +24,7 @@ import {
   DURATION_S,
   f,
   INLET,
+  line,
   start,
   startInlet,
   stop,
@@ -40,15 +41,6 @@ interface Scenario {
   headers: (source: Record<string, string>, body: Uint8Array) => Record<string, string>
 }
 
-const line = (i: number) =>
-  JSON.stringify({
-    time: new Date(1_790_000_000_000 + i * 1000).toISOString(),
-    level: i % 7 === 0 ? 'warn' : 'info',
-    user: `user${i % 97}@example.com`,
-    ip: `10.0.${i % 256}.${(i * 7) % 256}`,
-    message: `request ${i} handled`,
-    ms: i % 300,
-  })
 const ndjson = (count: number) => `${Array.from({ length: count }, (_, i) => line(i)).join('\n')}\n`
 const bearer = (source: Record<string, string>) => ({ authorization: `Bearer ${source.authBearerToken}` })
 

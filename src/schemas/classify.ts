@@ -12,7 +12,7 @@
 import type { FramedEvent } from '../ingest/framing/index.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { type CompiledSchema, compileSchema, ParseState } from './compile.ts'
-import { ByteWriter, Cursor } from './json-bytes.ts'
+import { ByteWriter, CLOSE_BRACE, COMMA, Cursor } from './json-bytes.ts'
 import type { SchemaSpec } from './model.ts'
 import type { LineParser } from './text/index.ts'
 import { formatTimestamp } from './time.ts'
@@ -170,8 +170,6 @@ class RequestClassifier implements Classifier {
   }
 }
 
-const COMMA = 0x2c
-const CLOSE_BRACE = 0x7d
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 

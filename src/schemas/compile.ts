@@ -15,11 +15,21 @@
  * - `array`, `object` and `json` take their JSON shapes, or a string holding one when `isEmbeddedJSON`.
  */
 import { IndicatorCollector } from './indicators.ts'
-import { ByteWriter, Cursor } from './json-bytes.ts'
+import {
+  ByteWriter,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  Cursor,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-bytes.ts'
 import type { ElementSpec, FieldSpec, SchemaSpec } from './model.ts'
 import {
-  type DecodeState,
   type Decoder,
+  type DecodeState,
   decodeBoolean,
   decodeFloat,
   EMPTY,
@@ -115,13 +125,7 @@ export function compileSchema(name: string, spec: SchemaSpec, options: CompileOp
   }
 }
 
-const QUOTE = 0x22
-const COMMA = 0x2c
-const COLON = 0x3a
-const OPEN_BRACE = 0x7b
-const CLOSE_BRACE = 0x7d
-const OPEN_BRACKET = 0x5b
-const CLOSE_BRACKET = 0x5d
+/** `n`, the first byte of null. */
 const N = 0x6e
 const P = 0x70
 const UNDERSCORE = 0x5f
@@ -157,7 +161,9 @@ function baseDecoder(field: ElementSpec, ctx: Context): Decoder {
 
 /** An array's element, with the indicators the array names (they apply to its string elements). */
 const elementOf = (field: ElementSpec): ElementSpec =>
-  field.indicators ? { ...field.element!, indicators: field.element!.indicators ?? field.indicators } : field.element!
+  field.indicators
+    ? { ...field.element!, indicators: field.element!.indicators ?? field.indicators }
+    : field.element!
 
 /** A value that may come as a string holding JSON: the string is parsed (and checked) first. */
 function embedded(decode: Decoder): Decoder {
@@ -335,8 +341,10 @@ class KeyTable {
 
   constructor(private readonly names: Uint8Array[]) {
     names.forEach((name, index) => {
-      if (!this.#exact.has(hash(name, 0, name.length, false))) this.#exact.set(hash(name, 0, name.length, false), index)
-      if (!this.#folded.has(hash(name, 0, name.length, true))) this.#folded.set(hash(name, 0, name.length, true), index)
+      if (!this.#exact.has(hash(name, 0, name.length, false)))
+        this.#exact.set(hash(name, 0, name.length, false), index)
+      if (!this.#folded.has(hash(name, 0, name.length, true)))
+        this.#folded.set(hash(name, 0, name.length, true), index)
     })
   }
 

@@ -6,12 +6,16 @@
  */
 import { Buffer } from 'node:buffer'
 
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_BRACE = 0x7b
-const CLOSE_BRACE = 0x7d
-const OPEN_BRACKET = 0x5b
-const CLOSE_BRACKET = 0x5d
+/** The bytes of JSON's syntax that the readers and decoders look for. */
+export const QUOTE = 0x22
+export const COMMA = 0x2c
+export const MINUS = 0x2d
+export const COLON = 0x3a
+export const OPEN_BRACKET = 0x5b
+export const BACKSLASH = 0x5c
+export const CLOSE_BRACKET = 0x5d
+export const OPEN_BRACE = 0x7b
+export const CLOSE_BRACE = 0x7d
 
 const COPY_LOOP_BYTES_MAX = 64
 
@@ -119,7 +123,7 @@ export class Cursor {
 export function scalarEnd(bytes: Uint8Array, pos: number): number {
   for (;;) {
     const byte = bytes[pos]
-    if (byte === undefined || byte === 0x2c || byte === CLOSE_BRACE || byte === CLOSE_BRACKET) return pos
+    if (byte === undefined || byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET) return pos
     if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) return pos
     pos++
   }

@@ -9,7 +9,16 @@
  *   is parsed from its text, so a nanosecond epoch keeps every digit.
  * A value of another shape fails; a number or literal keeps its bytes when they are already what is stored.
  */
-import { asciiText, type ByteWriter, type Cursor, scalarEnd } from './json-bytes.ts'
+import {
+  asciiText,
+  type ByteWriter,
+  type Cursor,
+  MINUS,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  scalarEnd,
+} from './json-bytes.ts'
 import type { ElementSpec } from './model.ts'
 import { compileTimeFormats, formatTimestamp, type Timestamp, writeTimestamp } from './time.ts'
 
@@ -35,10 +44,7 @@ export interface DecodeState {
   failPath: string[]
 }
 
-const QUOTE = 0x22
-const MINUS = 0x2d
-const OPEN_BRACE = 0x7b
-const OPEN_BRACKET = 0x5b
+/** The first bytes of true and false. */
 const T = 0x74
 const F = 0x66
 
@@ -85,15 +91,8 @@ export function integerDecoder(type: 'int' | 'smallint' | 'bigint'): Decoder {
     const bytes = input.bytes
     const start = input.pos
     const first = bytes[start]!
-    if (first === QUOTE) {
-      const text = input.stringFrom(input.readString())
-      if (text === '') return NONE
-      const trimmed = text.trim()
-      const value = Number(trimmed)
-      if (!INTEGER.test(trimmed) || !inRange(value, bound)) return failedAt(input, state, expected, start)
-      out.text(String(value))
-      return WROTE
-    }
+    if (first === QUOTE)
+      return numericString(input, out, state, INTEGER, (value) => inRange(value, bound), expected)
     if (first !== MINUS && (first < 0x30 || first > 0x39)) return failed(input, state, expected)
     const end = scalarEnd(bytes, start)
     input.pos = end
@@ -125,21 +124,32 @@ function plainInteger(bytes: Uint8Array, start: number, end: number): number | n
   return negative ? -value : value
 }
 
+/** A number sent as a string (`"42"`): `""` is no value; else trimmed, it must fit the pattern and `accept`. */
+function numericString(
+  input: Cursor,
+  out: ByteWriter,
+  state: DecodeState,
+  pattern: RegExp,
+  accept: (value: number) => boolean,
+  expected: string,
+): Outcome {
+  const start = input.pos
+  const text = input.stringFrom(input.readString())
+  if (text === '') return NONE
+  const trimmed = text.trim()
+  const value = Number(trimmed)
+  if (!pattern.test(trimmed) || !accept(value)) return failedAt(input, state, expected, start)
+  out.text(String(value))
+  return WROTE
+}
+
 const inRange = (value: number, bound: number) => Number.isInteger(value) && value >= -bound && value < bound
 
 export function decodeFloat(input: Cursor, out: ByteWriter, state: DecodeState): Outcome {
   const bytes = input.bytes
   const start = input.pos
   const first = bytes[start]!
-  if (first === QUOTE) {
-    const text = input.stringFrom(input.readString())
-    if (text === '') return NONE
-    const trimmed = text.trim()
-    const value = Number(trimmed)
-    if (!FLOAT.test(trimmed) || !Number.isFinite(value)) return failedAt(input, state, 'a float', start)
-    out.text(String(value))
-    return WROTE
-  }
+  if (first === QUOTE) return numericString(input, out, state, FLOAT, Number.isFinite, 'a float')
   if (first !== MINUS && (first < 0x30 || first > 0x39)) return failed(input, state, 'a float')
   input.pos = scalarEnd(bytes, start)
   out.copy(bytes, start, input.pos)
