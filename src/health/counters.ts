@@ -1,7 +1,8 @@
 /**
  * What the ingest path counts: per source (events, bytes, auth and classification failures, the last
  * event's arrival) for source health, and per rejection reason for the server as a whole, so an operator
- * can see why senders are being turned away. In memory; counters restart at zero with the process, as Prometheus expects.
+ * can see why senders are being turned away. In memory; counters restart at zero with the process, as
+ * Prometheus expects.
  */
 export interface SourceCounters {
   events: number

@@ -32,9 +32,9 @@ import { Stamper } from './stamp.ts'
 
 /**
  * The classify stage's seam: a source's log types compiled for one request (schemas/classify.ts). A
- * classified event comes back with its value rewritten (`json: null`, so it is serialized again) and the
- * event time its schema found; null means the line is no event (a CSV header). `finish` is called once
- * the request's events are stored, so what classification counts is what was stored.
+ * classified event comes back as the JSON bytes to store, onto which the stamp splices its p_ fields,
+ * with the event time its schema found; null means the line is no event (a CSV header). `finish` is
+ * called once the request's events are stored, so what classification counts is what was stored.
  */
 export interface Classifier {
   classify(event: FramedEvent): FramedEvent | null

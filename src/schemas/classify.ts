@@ -10,20 +10,13 @@
  * once, when the request's events are stored, so counters and system errors see only stored events.
  */
 import type { FramedEvent } from '../ingest/framing/index.ts'
+import type { Classifier } from '../ingest/route.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { type CompiledSchema, compileSchema, ParseState } from './compile.ts'
 import { ByteWriter, CLOSE_BRACE, COMMA, Cursor } from './json-bytes.ts'
 import type { SchemaSpec } from './model.ts'
 import type { LineParser } from './text/index.ts'
 import { formatTimestamp } from './time.ts'
-
-/** The classify stage for one request's events. */
-export interface Classifier {
-  /** The event to store, or null for a line that is no event (a CSV header). */
-  classify(event: FramedEvent): FramedEvent | null
-  /** The request's events were stored: report its classification failures. */
-  finish(): void
-}
 
 /** What classification needs of the schema store. */
 export interface SchemaLookup {
@@ -89,8 +82,11 @@ export function createClassification(deps: ClassificationDeps) {
 
 class RequestClassifier implements Classifier {
   readonly #state = new ParseState()
-  /** Classified events are written one after another into blocks (json-bytes.ts); the stamp copies them. */
-  readonly #out = new ByteWriter(16 * 1024)
+  /**
+   * Classified events are written one after another into blocks (json-bytes.ts), which the stamp copies
+   * from; the first is small, as most requests are, and later ones double.
+   */
+  readonly #out = new ByteWriter(4096)
   /** One line parser per text schema, made on first use: a CSV header read from a body holds for that body. */
   readonly #lineParsers: (LineParser | undefined)[] = []
   #failures = 0
