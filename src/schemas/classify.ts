@@ -144,7 +144,7 @@ class RequestClassifier implements Classifier {
     out.rewind(out.mark() - 1)
     if (out.mark() > 1) out.byte(COMMA)
     out.copy(schema.logTypeMember, 0, schema.logTypeMember.length)
-    if (!state.indicators.empty) out.text(state.indicators.jsonMembers())
+    if (!state.indicators.empty) state.indicators.writeMembers(out)
     out.byte(CLOSE_BRACE)
     const time = state.eventTime
     return new ClassifiedEvent(

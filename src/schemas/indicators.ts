@@ -17,6 +17,7 @@ import {
   isInstanceId,
   trimmed,
 } from './indicator-values.ts'
+import { type ByteWriter, CLOSE_BRACKET, COMMA, QUOTE } from './json-bytes.ts'
 import type { Indicator } from './model.ts'
 import { domainOf, hostOf, ipOf, isIPv4, isIPv6, isPort, macOf, urlHost } from './net.ts'
 
@@ -95,7 +96,7 @@ export class IndicatorCollector {
    */
   readonly #lists: (string[] | undefined)[] = []
   readonly #sets: (Set<string> | undefined)[] = []
-  /** Slots holding values, so clearing touches only those. */
+  /** Slots holding values, in order, so clearing and writing touch only those. */
   readonly #used: number[] = []
 
   /** Records a string value of a field marked with these indicator kinds. */
@@ -114,15 +115,22 @@ export class IndicatorCollector {
    * returns it.
    */
   writeTo(target: Record<string, unknown>): Record<string, unknown> {
-    for (const slot of this.#slots()) target[FIELDS[slot]!] = this.#sorted(slot)
+    for (const slot of this.#used) target[FIELDS[slot]!] = this.#sorted(slot)
     return target
   }
 
-  /** The p_any_* arrays as JSON object members, each after a comma (`,"p_any_emails":["a@b.io"]`). */
-  jsonMembers(): string {
-    let members = ''
-    for (const slot of this.#slots()) members += `,"${FIELDS[slot]}":${JSON.stringify(this.#sorted(slot))}`
-    return members
+  /** Writes the p_any_* arrays as JSON object members, each after a comma (`,"p_any_emails":["a@b.io"]`). */
+  writeMembers(out: ByteWriter): void {
+    for (const slot of this.#used) {
+      out.text(MEMBER_HEADS[slot]!)
+      const list = this.#lists[slot]!
+      if (list.length > 1) list.sort()
+      for (let i = 0; i < list.length; i++) {
+        if (i > 0) out.byte(COMMA)
+        writeString(out, list[i]!)
+      }
+      out.byte(CLOSE_BRACKET)
+    }
   }
 
   clear(): void {
@@ -131,11 +139,6 @@ export class IndicatorCollector {
       this.#sets[slot] = undefined
     }
     this.#used.length = 0
-  }
-
-  /** The slots holding values, in field order (FIELDS is alphabetical). */
-  #slots(): number[] {
-    return this.#used.length > 1 ? [...this.#used].sort((a, b) => a - b) : this.#used
   }
 
   #sorted(slot: number): string[] {
@@ -149,8 +152,12 @@ export class IndicatorCollector {
       list = []
       this.#lists[slot] = list
     }
-    if (list.length === 0) this.#used.push(slot)
-    else if (list.length < LIST_VALUES_MAX) {
+    if (list.length === 0) {
+      // Kept in slot order, which is FIELDS's alphabetical order, so output needs no sorting of fields.
+      let at = this.#used.length
+      while (at > 0 && this.#used[at - 1]! > slot) at--
+      this.#used.splice(at, 0, slot)
+    } else if (list.length < LIST_VALUES_MAX) {
       if (list.includes(value)) return
     } else {
       let set = this.#sets[slot]
@@ -294,4 +301,21 @@ export function guessIndicators(value: string): Indicator[] {
   if (EMAIL_ADDRESS.test(v)) return ['email']
   const tld = DOMAIN_NAME.exec(v)?.[2]
   return tld !== undefined && COMMON_TLDS.has(tld.toLowerCase()) ? ['domain'] : []
+}
+
+/** `,"p_any_…":[` for each field, made once. */
+const MEMBER_HEADS = FIELDS.map((field) => `,"${field}":[`)
+
+/** A string as JSON: written as it is when nothing in it needs escaping, which is nearly always. */
+function writeString(out: ByteWriter, value: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if (code < 0x20 || code === 0x22 || code === 0x5c) {
+      out.text(JSON.stringify(value))
+      return
+    }
+  }
+  out.byte(QUOTE)
+  out.text(value)
+  out.byte(QUOTE)
 }

@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAllDocuments, parse as parseYaml } from 'yaml'
 import { fieldsOf, guessIndicators, IndicatorCollector } from '../../src/schemas/indicators.ts'
+import { ByteWriter } from '../../src/schemas/json-bytes.ts'
 import {
   type ElementSpec,
   type FieldSpec,
@@ -437,5 +438,23 @@ describe.skipIf(!existsSync(PANTHER))("Panther's test cases", () => {
       }
     }
     expect(mismatches).toEqual([])
+  })
+})
+
+describe('IndicatorCollector.writeMembers', () => {
+  test('writes the arrays as JSON members in field order, values sorted and escaped where needed', () => {
+    const collector = new IndicatorCollector()
+    collector.add(['username'], 'zoe "z"')
+    collector.add(['ip'], '10.0.0.2')
+    collector.add(['username'], 'ann')
+    collector.add(['ip'], '10.0.0.1')
+    collector.add(['ip'], '10.0.0.2')
+    const out = new ByteWriter(8)
+    out.begin()
+    collector.writeMembers(out)
+    expect(new TextDecoder().decode(out.piece())).toBe(
+      ',"p_any_ip_addresses":["10.0.0.1","10.0.0.2"],"p_any_usernames":["ann","zoe \\"z\\""]',
+    )
+    expect(JSON.parse(`{"x":1${new TextDecoder().decode(out.piece())}}`)).toEqual(collector.writeTo({ x: 1 }))
   })
 })
