@@ -8,8 +8,10 @@
  * As Panther stores events:
  * - Fields are matched to the event's keys exactly, or else regardless of case (`eventID` fills a field
  *   named `eventId`), and stored under the schema's name; a key repeated in one object counts once.
- * - null, and `""` for every type but string, is no value: the field is dropped; a required field
- *   without a value fails the event. An empty array is a value but is not stored, nor are nulls in arrays.
+ * - null is no value: the field is dropped, and a required field without a value fails the event. So is
+ *   `""` for the number, boolean and timestamp types; a `json` field keeps it, and an object or array
+ *   field fails on it, as Panther's decoding does. An empty array is a value but is not stored, nor are
+ *   nulls in arrays.
  * - Fields the schema does not name are dropped, unless field discovery keeps them as they came (at the
  *   top level, not the `p_` ones, which are Inlet's).
  * - `array`, `object` and `json` take their JSON shapes, or a string holding one when `isEmbeddedJSON`.

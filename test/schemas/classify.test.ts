@@ -112,6 +112,9 @@ fields:
     expect(parse(all, { a: [1, 'x'] }).failure).toContain("field 'a[1]': expected a bigint")
     expect(parse(all, { o: [] }).failure).toBe("field 'o': expected an object, got an array")
     expect(parse(all, { o: { x: null } }).value).toEqual({ o: {} })
+    // "" is a json value, and no object, as in Panther's decoding.
+    expect(parse(all, { j: '' }).value).toEqual({ j: '' })
+    expect(parse(all, { o: '' }).failure).toBe('field \'o\': expected an object, got ""')
   })
 
   test('embedded JSON is parsed first', () => {
