@@ -24,7 +24,7 @@ import { GroupWriter, type WriterStats } from './writer.ts'
 export type { FileOps } from './file-ops.ts'
 export { LogOverloadedError, LogUnavailableError } from './file-ops.ts'
 export type { AppendRecord, AppendResult } from './group.ts'
-export type { LogCursor, ReadQuery, ReadStats, StoredRecord } from './reader.ts'
+export type { LogCursor, ReadQuery, ReadStats, RecordBatch, StoredRecord } from './reader.ts'
 export type { RetentionResult } from './retention.ts'
 export type { SegmentSummary } from './segment.ts'
 

@@ -49,8 +49,21 @@ export interface ReadStats {
   corruptRegions: number
 }
 
+/**
+ * The records of one window, in the read's order: payload `i` is `bytes[starts[i], ends[i])`, its seq
+ * `seqs[i]`. For scans that look at every payload: one object per window instead of one per record.
+ */
+export interface RecordBatch {
+  bytes: Uint8Array
+  seqs: number[]
+  starts: number[]
+  ends: number[]
+}
+
 export interface LogCursor extends AsyncIterable<StoredRecord> {
   readonly stats: ReadStats
+  /** The same records a window at a time. A cursor is read once, one way or the other. */
+  batches(): AsyncIterable<RecordBatch>
 }
 
 /** Called for each damaged range a read skips. */
@@ -93,10 +106,18 @@ export function openCursor(
   }
   if (query.order === 'desc') views.reverse()
   const reader = new WindowReader(dir, query, stats, report)
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    for (const view of views) yield* reader.segment(view)
+  }
   return {
     stats,
+    batches,
     async *[Symbol.asyncIterator]() {
-      for (const view of views) yield* reader.segment(view)
+      for await (const batch of batches()) {
+        const { bytes, seqs, starts, ends } = batch
+        for (let i = 0; i < seqs.length; i++)
+          yield { seq: seqs[i]!, payload: bytes.subarray(starts[i], ends[i]) }
+      }
     },
   }
 }
@@ -125,7 +146,7 @@ class WindowReader {
     this.toSeq = query.toSeq ?? Number.MAX_SAFE_INTEGER
   }
 
-  async *segment(view: SegmentView): AsyncGenerator<StoredRecord> {
+  async *segment(view: SegmentView): AsyncGenerator<RecordBatch> {
     let handle: fs.FileHandle
     try {
       handle = await fs.open(path.join(this.dir, segmentFile(view.firstSeq)), 'r')
@@ -140,10 +161,14 @@ class WindowReader {
       const last = lastAtMost(view.windowSeqs, view.windowCount, this.toSeq)
       const ascending = this.query.order === 'asc'
       for (let i = 0; i <= last - first; i++) {
-        const records = await this.window(handle, view, ascending ? first + i : last - i)
-        if (!ascending) records.reverse()
-        this.stats.records += records.length
-        yield* records
+        const batch = await this.window(handle, view, ascending ? first + i : last - i)
+        if (!ascending) {
+          batch.seqs.reverse()
+          batch.starts.reverse()
+          batch.ends.reverse()
+        }
+        this.stats.records += batch.seqs.length
+        if (batch.seqs.length > 0) yield batch
       }
     } finally {
       await handle.close()
@@ -151,7 +176,7 @@ class WindowReader {
   }
 
   /** Reads window `index` of a segment and returns its records within the seq bounds, in seq order. */
-  private async window(handle: fs.FileHandle, view: SegmentView, index: number): Promise<StoredRecord[]> {
+  private async window(handle: fs.FileHandle, view: SegmentView, index: number): Promise<RecordBatch> {
     const start = view.windowOffsets[index]!
     const end = index + 1 < view.windowCount ? view.windowOffsets[index + 1]! : view.bytes
     const bytes = new Uint8Array(end - start)
@@ -163,20 +188,22 @@ class WindowReader {
     }
     this.stats.windowsRead++
     this.stats.bytesRead += filled
-    const records: StoredRecord[] = []
+    const batch: RecordBatch = { bytes, seqs: [], starts: [], ends: [] }
     const { fromSeq, toSeq } = this
     const file = segmentFile(view.firstSeq)
     const scan = scanRecords(bytes, 0, filled, view.windowSeqs[index]! - 1, {
       record(seq, _start, payloadStart, payloadEnd) {
-        if (seq >= fromSeq && seq <= toSeq)
-          records.push({ seq, payload: bytes.subarray(payloadStart, payloadEnd) })
+        if (seq < fromSeq || seq > toSeq) return
+        batch.seqs.push(seq)
+        batch.starts.push(payloadStart)
+        batch.ends.push(payloadEnd)
       },
       corrupt: (from, to) => this.corrupt(file, start + from, to - from),
     })
     // Every byte up to the captured length was acknowledged, so trailing damage here is corruption too.
     if (scan.tailStart < bytes.length)
       this.corrupt(file, start + scan.tailStart, bytes.length - scan.tailStart)
-    return records
+    return batch
   }
 
   private corrupt(file: string, offset: number, bytes: number): void {
