@@ -5,6 +5,7 @@
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { errorMapping } from './api/errors.ts'
+import { eventsApi } from './api/events.ts'
 import { inferSchemaApi } from './api/infer-schema.ts'
 import { logSourcesApi } from './api/log-sources.ts'
 import { schemasApi } from './api/schemas.ts'
@@ -89,4 +90,5 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(systemErrorsApi({ registry: deps.registry }))
+    .use(eventsApi({ registry: deps.registry, log: deps.log, limits: deps.config.search, clock: deps.clock }))
 }

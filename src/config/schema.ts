@@ -211,6 +211,25 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false, description: 'Log schemas: classification and inference.' },
     ),
+    search: T.Object(
+      {
+        response_bytes_max: T.Integer({
+          default: 16 * 1024 * 1024,
+          minimum: 64 * 1024,
+          maximum: 1024 * 1024 * 1024,
+          description:
+            'Largest page of GET /events, in bytes of events; a page stops once past it (with a cursor to go on).',
+        }),
+        scan_time_ms_max: T.Integer({
+          default: 10_000,
+          minimum: 100,
+          maximum: 600_000,
+          description:
+            'Longest a search or count scans the log per request; a page then ends early with a cursor, a count is marked partial.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Search: GET /events and GET /events/count.' },
+    ),
   },
   { additionalProperties: false },
 )

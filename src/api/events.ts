@@ -1,0 +1,195 @@
+/**
+ * `GET /events` and `GET /events/count` (CONTRACT.md section 7): search the event log, newest first (in
+ * the order events were stored), within a window of p_event_time that defaults to the last 24 hours.
+ * Pages are cut by rows (`limit`), bytes (`[search] response_bytes_max`) and scan time
+ * (`[search] scan_time_ms_max`); `nextCursor` continues below the last event examined, so paging never
+ * repeats or skips an event while new ones arrive. The events are answered as the bytes they were stored
+ * as, never parsed and serialized again.
+ */
+import { Elysia, t } from 'elysia'
+import type { Config } from '../config/schema.ts'
+import { AppError, badRequest } from '../errors.ts'
+import type { EventLog } from '../eventlog/index.ts'
+import type { Registry } from '../registry/index.ts'
+import { planSearch, type SearchFilters } from '../search/plan.ts'
+import { parseQuery, QueryError } from '../search/query.ts'
+import { countMatches, searchPage } from '../search/scan.ts'
+import { apiKeyCheck } from './guard.ts'
+
+export interface EventsDeps {
+  registry: Registry
+  log: EventLog
+  limits: Config['search']
+  clock?: () => number
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+export const LIMIT_DEFAULT = 100
+export const LIMIT_MAX = 10_000
+/** Histogram buckets a count may have at most; a finer interval over a longer range is refused. */
+export const BUCKETS_MAX = 10_000
+const INTERVALS: Record<string, number> = { '1m': 60_000, '1h': 3_600_000, '1d': DAY_MS }
+const CURSOR_PREFIX = 'v1.'
+
+const filterQuery = {
+  sourceId: t.Optional(
+    t.String({ maxLength: 64, description: 'Only events of this source (integrationId).' }),
+  ),
+  logType: t.Optional(t.String({ maxLength: 128, description: 'Only events classified as this log type.' })),
+  from: t.Optional(
+    t.String({
+      maxLength: 64,
+      description: 'RFC 3339; p_event_time at or after. Default: 24 hours before `to`.',
+    }),
+  ),
+  to: t.Optional(
+    t.String({ maxLength: 64, description: 'RFC 3339; p_event_time at or before. Default: now.' }),
+  ),
+  q: t.Optional(t.String({ maxLength: 4096, description: 'Filter expression (see the README).' })),
+}
+
+export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDeps) {
+  const { requireApiKey } = apiKeyCheck(registry.apiKey)
+  const budget = { scanTimeMsMax: limits.scan_time_ms_max }
+
+  function filtersOf(query: {
+    sourceId?: string
+    logType?: string
+    from?: string
+    to?: string
+    q?: string
+  }): SearchFilters {
+    const toMs = query.to === undefined ? clock() : instant(query.to, 'to')
+    const fromMs = query.from === undefined ? toMs - DAY_MS : instant(query.from, 'from')
+    if (fromMs > toMs) throw badRequest('from: must not be after to', 'from')
+    if (query.sourceId !== undefined) registry.sources.get(query.sourceId)
+    let ast: ReturnType<typeof parseQuery>
+    try {
+      ast = parseQuery(query.q ?? '')
+    } catch (error) {
+      if (error instanceof QueryError) throw new AppError('INVALID_QUERY', 400, error.message, 'q')
+      throw error
+    }
+    return {
+      fromMs,
+      toMs,
+      sourceIds: query.sourceId === undefined ? undefined : [query.sourceId],
+      logType: query.logType,
+      query: ast,
+    }
+  }
+
+  // The key is checked on transform, before the query is validated: a caller without it learns nothing.
+  return new Elysia({ name: 'events-api', normalize: false })
+    .onTransform(requireApiKey)
+    .get(
+      '/events',
+      async ({ query }) => {
+        const plan = planSearch(filtersOf(query))
+        const page = await searchPage(log, plan, {
+          ...budget,
+          limit: query.limit ?? LIMIT_DEFAULT,
+          responseBytesMax: limits.response_bytes_max,
+          beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        })
+        const cursor = page.nextSeq === null ? 'null' : JSON.stringify(encodeCursor(page.nextSeq))
+        return new Response(joinEvents(page.events, `],"nextCursor":${cursor}}`), {
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        })
+      },
+      {
+        query: t.Object({
+          ...filterQuery,
+          limit: t.Optional(
+            t.Integer({ minimum: 1, maximum: LIMIT_MAX, description: `Default ${LIMIT_DEFAULT}.` }),
+          ),
+          cursor: t.Optional(t.String({ maxLength: 64, description: 'nextCursor of the previous page.' })),
+        }),
+        detail: { tags: ['search'], summary: 'Search events, newest first' },
+      },
+    )
+    .get(
+      '/events/count',
+      async ({ query }) => {
+        const filters = filtersOf(query)
+        const intervalMs = INTERVALS[query.interval ?? '1h']!
+        const first = Math.floor(filters.fromMs / intervalMs) * intervalMs
+        const bucketCount = Math.floor((filters.toMs - first) / intervalMs) + 1
+        if (bucketCount > BUCKETS_MAX) {
+          throw badRequest(
+            `interval: ${query.interval} gives more than ${BUCKETS_MAX} buckets over this range`,
+            'interval',
+          )
+        }
+        const histogram = await countMatches(log, planSearch(filters), intervalMs, budget)
+        const buckets = Array.from({ length: bucketCount }, (_, i) => {
+          const start = first + i * intervalMs
+          return { time: new Date(start).toISOString(), count: histogram.buckets.get(start) ?? 0 }
+        })
+        return {
+          count: histogram.count,
+          interval: query.interval ?? '1h',
+          buckets,
+          partial: histogram.partial,
+        }
+      },
+      {
+        query: t.Object({
+          ...filterQuery,
+          interval: t.Optional(
+            t.Union([t.Literal('1m'), t.Literal('1h'), t.Literal('1d')], {
+              description: 'Bucket size. Default 1h.',
+            }),
+          ),
+        }),
+        response: t.Object({
+          count: t.Integer(),
+          interval: t.String(),
+          buckets: t.Array(t.Object({ time: t.String(), count: t.Integer() })),
+          partial: t.Boolean({ description: 'The scan ran out of time before the end of the range.' }),
+        }),
+        detail: { tags: ['search'], summary: 'Count matching events, with a histogram over p_event_time' },
+      },
+    )
+}
+
+function instant(text: string, field: string): number {
+  const ms = RFC3339.test(text) ? Date.parse(text) : Number.NaN
+  if (Number.isNaN(ms))
+    throw badRequest(`${field}: must be an RFC 3339 time such as 2026-11-28T12:00:00Z`, field)
+  return ms
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/
+
+const encodeCursor = (seq: number) => `${CURSOR_PREFIX}${seq.toString(36)}`
+
+function decodeCursor(cursor: string): number {
+  const seq = cursor.startsWith(CURSOR_PREFIX)
+    ? Number.parseInt(cursor.slice(CURSOR_PREFIX.length), 36)
+    : Number.NaN
+  if (!Number.isSafeInteger(seq) || seq < 1 || encodeCursor(seq) !== cursor) {
+    throw badRequest('cursor: not a cursor this server gave (pass nextCursor as it came)', 'cursor')
+  }
+  return seq
+}
+
+const encoder = new TextEncoder()
+
+/** `{"results":[` + the events' stored bytes joined by commas + `tail`, as one buffer. */
+function joinEvents(events: Uint8Array[], tail: string): Uint8Array<ArrayBuffer> {
+  const head = encoder.encode('{"results":[')
+  const end = encoder.encode(tail)
+  let size = head.length + end.length + Math.max(events.length - 1, 0)
+  for (const event of events) size += event.length
+  const out = new Uint8Array(size)
+  out.set(head)
+  let at = head.length
+  events.forEach((event, i) => {
+    if (i > 0) out[at++] = 0x2c
+    out.set(event, at)
+    at += event.length
+  })
+  out.set(end, at)
+  return out
+}

@@ -1,0 +1,85 @@
+/**
+ * A search request made ready to scan: the parsed query compiled once into the cheap tests a record
+ * meets before its event is ever parsed, in the order they cost.
+ *
+ * 1. Time: `p_event_time` is the last member of every event the stamp writes, so it is read from the end
+ *    of the record's bytes and compared as text, to the millisecond, against the window's bounds.
+ * 2. Source and log type: the stamp's `"p_source_id":"…"` and classification's `"p_log_type":"…"` come
+ *    after every field of the sender's, each followed by a member Inlet writes next (scan.ts).
+ * 3. Needles: text every match must contain (`requiredNeedles`), searched for in a whole window at once.
+ * 4. The predicate, on the parsed event, for what the needles cannot decide.
+ */
+
+import { compilePredicate, type Predicate } from './predicate.ts'
+import { type Ast, isTextOnly, requiredNeedles } from './query.ts'
+
+export interface SearchFilters {
+  /** Inclusive bounds on p_event_time, ms since the epoch. */
+  fromMs: number
+  toMs: number
+  sourceIds?: readonly string[]
+  logType?: string
+  query: Ast
+}
+
+export interface Needle {
+  /** The needle as a regular expression over a window decoded as latin1 (bytes as chars). */
+  pattern: RegExp
+}
+
+export interface Plan {
+  filters: SearchFilters
+  /** `YYYY-MM-DDTHH:MM:SS.mmm` of the bounds, compared with the same prefix of p_event_time. */
+  fromText: string
+  toText: string
+  /** `"p_source_id":"<id>"` for each source asked for, as bytes. */
+  sourceMembers: Uint8Array[] | null
+  logTypeMember: Uint8Array | null
+  needles: Needle[]
+  /** Null when the needles decide the match alone (a query of plain ASCII words). */
+  predicate: Predicate | null
+}
+
+const encoder = new TextEncoder()
+const latin1 = new TextDecoder('latin1')
+
+export function planSearch(filters: SearchFilters): Plan {
+  const needles = requiredNeedles(filters.query).map(({ text, caseless }) => ({
+    pattern: new RegExp(escapeRegExp(latin1.decode(encoder.encode(text))), caseless ? 'gi' : 'g'),
+    ascii: /^[\x20-\x7e]*$/.test(text),
+  }))
+  const decidedByNeedles =
+    isTextOnly(filters.query) &&
+    needles.every((needle) => needle.ascii) &&
+    isConjunctionOfText(filters.query) &&
+    filters.query.kind !== 'all'
+  return {
+    filters,
+    fromText: isoPrefix(filters.fromMs),
+    toText: isoPrefix(filters.toMs),
+    sourceMembers:
+      filters.sourceIds?.map((id) => encoder.encode(`"p_source_id":${JSON.stringify(id)}`)) ?? null,
+    logTypeMember:
+      filters.logType === undefined
+        ? null
+        : encoder.encode(`"p_log_type":${JSON.stringify(filters.logType)}`),
+    needles: needles.map(({ pattern }) => ({ pattern })),
+    predicate: decidedByNeedles || filters.query.kind === 'all' ? null : compilePredicate(filters.query),
+  }
+}
+
+function isConjunctionOfText(ast: Ast): boolean {
+  return (
+    ast.kind === 'text' || (ast.kind === 'and' && ast.operands.every((operand) => operand.kind === 'text'))
+  )
+}
+
+const YEAR_0_MS = Date.parse('0000-01-01T00:00:00.000Z')
+const YEAR_9999_END_MS = Date.parse('9999-12-31T23:59:59.999Z')
+
+/** The first 23 characters of an ISO instant, for bounds within years 0000–9999 (others are clamped). */
+function isoPrefix(ms: number): string {
+  return new Date(Math.min(Math.max(ms, YEAR_0_MS), YEAR_9999_END_MS)).toISOString().slice(0, 23)
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
