@@ -1,15 +1,27 @@
 #!/usr/bin/env bun
 import { parseFlags, serveFlagSpecs, UsageError } from './cli/flags.ts'
 import { MAIN_HELP, serveHelp } from './cli/help.ts'
+import { runSearch } from './cli/search.ts'
 import { runServe } from './cli/serve.ts'
 import { runSource } from './cli/source.ts'
 /**
- * The `inlet` command: `serve` runs the appliance; `source` manages sources on a running one.
+ * The `inlet` command: `serve` runs the appliance; `source` manages sources on a running one, and
+ * `search` reads the events it stored.
  */
 import { ConfigError } from './config/load.ts'
 import { VERSION } from './version.ts'
 
-const out = (text: string) => process.stdout.write(`${text}\n`)
+/**
+ * Settles once stdout has taken everything written. A pipe takes large output in pieces, and exiting
+ * before it has all of it would cut a long search's output short.
+ */
+let stdoutDrained: Promise<void> = Promise.resolve()
+const out = (text: string) => {
+  if (!process.stdout.write(`${text}\n`))
+    stdoutDrained = new Promise((resolve) => {
+      for (const event of ['drain', 'error', 'close']) process.stdout.once(event, () => resolve())
+    })
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -29,6 +41,14 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest)
     case 'source':
       await runSource(rest, process.env, out)
+      await stdoutDrained
+      return 0
+    case 'search':
+      await runSearch(rest, process.env, out, {
+        isTty: process.stdout.isTTY === true,
+        columns: process.stdout.columns,
+      })
+      await stdoutDrained
       return 0
     default:
       throw new UsageError(`inlet: unknown command ${JSON.stringify(command)} (see inlet --help)`)

@@ -5,6 +5,7 @@ export const MAIN_HELP = `inlet: HTTP (webhook) log-ingestion appliance
 Usage:
   inlet serve [flags]             run the server (inlet serve --help for flags)
   inlet source <command> [flags]  manage log sources on a running server (inlet source --help)
+  inlet search [QUERY] [flags]    search the events a running server stored (inlet search --help)
   inlet --version                 print the version
   inlet --help                    print this help
 
@@ -60,4 +61,33 @@ Common flags:
   --data-dir DIR   where to find the api-key file when INLET_API_KEY is unset (default ./data)
   --insecure       accept a self-signed TLS certificate
   --json           print the API's JSON instead of text
+`
+
+export const SEARCH_HELP = `Usage: inlet search [QUERY] [flags]
+
+Searches the events stored on a running server, newest first. Without QUERY every event in the time
+range matches. QUERY is one argument: quote it.
+  error                          a bare word matches anywhere in the event (case-insensitive)
+  'action = opened'              field = value; also !=, and > or < on numbers
+  'user.name CONTAINS "ali"'     fields are dotted paths, p_* fields included; field EXISTS
+  'error AND NOT (p_log_type = GitHub.Audit OR retry EXISTS)'
+
+Flags:
+  --from TIME                oldest event time to include (default 24 hours ago)
+  --to TIME                  newest event time to include (default now)
+  --source ID|LABEL          only this source's events
+  --log-type NAME            only events classified as this log type
+  --limit N                  how many events to print, 1 to 10000 (default 50)
+  --format FORMAT            table, json or ndjson (default table on a terminal, ndjson otherwise)
+
+TIME is RFC 3339 (2024-05-01T12:00:00Z), now, or a time ago: -30s, -15m, -1h, -2d, -1w.
+
+Examples:
+  inlet search --from -1h
+  inlet search 'action = opened' --source 'GitHub audit' --limit 500 --format json
+
+Common flags:
+  --server URL     server to talk to (default $INLET_SERVER or http://127.0.0.1:8080)
+  --data-dir DIR   where to find the api-key file when INLET_API_KEY is unset (default ./data)
+  --insecure       accept a self-signed TLS certificate
 `

@@ -2,15 +2,10 @@
  * `inlet source …`: the management API from the command line. It talks to a running server over HTTP
  * with the admin key, so it works the same against a local appliance and a remote one.
  */
-import { ConfigSchema } from '../config/schema.ts'
-import { readApiKey } from '../registry/api-key.ts'
 import { SECRET_FIELD } from '../registry/model.ts'
-import { cliFetch } from '../runtime/serve.ts'
+import { type ApiSource, apiClient, type Values } from './client.ts'
 import { parseFlags, UsageError } from './flags.ts'
 import { SOURCE_HELP } from './help.ts'
-
-const DEFAULT_SERVER = 'http://127.0.0.1:8080'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const OPTIONS = {
   server: { type: 'string' },
@@ -31,9 +26,6 @@ const OPTIONS = {
   'no-data-minutes': { type: 'string' },
   grace: { type: 'string' },
 } as const
-
-type Values = ReturnType<typeof parseFlags>['values']
-type ApiSource = Record<string, unknown> & { integrationId: string; integrationLabel: string }
 
 export async function runSource(
   argv: string[],
@@ -83,49 +75,6 @@ export async function runSource(
 function need(target: string | undefined, command: string): string {
   if (target === undefined) throw new UsageError(`inlet source ${command}: give the source's id or label`)
   return target
-}
-
-function apiClient(values: Values, env: Record<string, string | undefined>) {
-  const server = String(values.server ?? env.INLET_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '')
-  const dataDir = String(values['data-dir'] ?? env.INLET_DATA_DIR ?? ConfigSchema.properties.data_dir.default)
-  const key = readApiKey(dataDir, env)
-  if (key === null)
-    throw new UsageError(`no API key: set INLET_API_KEY or point --data-dir at the server's data directory`)
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    let response: Response
-    try {
-      response = await cliFetch(
-        `${server}${path}`,
-        {
-          method,
-          headers: {
-            'x-api-key': key,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        },
-        { insecure: Boolean(values.insecure) },
-      )
-    } catch (error) {
-      throw new Error(`cannot reach ${server}: ${(error as Error).message}`)
-    }
-    if (response.status === 204) return null
-    const text = await response.text()
-    const parsed = text ? JSON.parse(text) : null
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${parsed?.message ?? text}`)
-    return parsed
-  }
-  return {
-    call,
-    /** Accepts an id or a label, as people remember labels. */
-    async resolve(target: string): Promise<ApiSource> {
-      if (UUID.test(target)) return (await call('GET', `/log-sources/http/${target}`)) as ApiSource
-      const { results } = (await call('GET', '/log-sources/http')) as { results: ApiSource[] }
-      const match = results.find((source) => source.integrationLabel.toLowerCase() === target.toLowerCase())
-      if (!match) throw new Error(`no source with label ${JSON.stringify(target)}`)
-      return match
-    },
-  }
 }
 
 /** The request field `--secret` fills for an auth method; an unknown method is left to the server to refuse. */
