@@ -44,10 +44,13 @@ const encoder = new TextEncoder()
 const latin1 = new TextDecoder('latin1')
 
 export function planSearch(filters: SearchFilters): Plan {
-  const needles = requiredNeedles(filters.query).map(({ text, caseless }) => ({
-    pattern: new RegExp(escapeRegExp(latin1.decode(encoder.encode(text))), caseless ? 'gi' : 'g'),
-    ascii: /^[\x20-\x7e]*$/.test(text),
-  }))
+  // An empty needle says nothing, and would match at every byte of a window.
+  const needles = requiredNeedles(filters.query)
+    .filter(({ text }) => text !== '')
+    .map(({ text, caseless }) => ({
+      pattern: new RegExp(escapeRegExp(latin1.decode(encoder.encode(text))), caseless ? 'gi' : 'g'),
+      ascii: /^[\x20-\x7e]*$/.test(text),
+    }))
   const decidedByNeedles =
     isTextOnly(filters.query) &&
     needles.every((needle) => needle.ascii) &&

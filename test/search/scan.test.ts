@@ -99,6 +99,7 @@ describe('filters', () => {
     expect(decode((await page('user.login = ann')).events).map((event) => event.n)).toEqual([1])
     expect(decode((await page('level = error OR n = 2')).events).map((event) => event.n)).toEqual([4, 2])
     expect(decode((await page('NOT connection')).events).map((event) => event.n)).toEqual([2])
+    expect(decode((await page('""')).events).map((event) => event.n)).toEqual([4, 2, 1])
   })
 
   test("source and log type filters read Inlet's own members, not look-alikes in the event", async () => {
