@@ -120,7 +120,6 @@ async function scan(
   try {
     for await (const batch of cursor.batches()) {
       const count = batch.seqs.length
-      matcher.prepare(batch)
       for (let i = 0; i < count; i++) {
         stats.recordsScanned++
         stats.bytesScanned += batch.ends[i]! - batch.starts[i]!
@@ -154,6 +153,8 @@ const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: nu
 class RecordMatcher {
   /** For each record of the window: how many of the plan's needles it contains. */
   #needleHits = new Uint8Array(0)
+  /** The window whose needles have been searched for, if any. */
+  #prepared: RecordBatch | null = null
   readonly #from: Uint8Array
   readonly #to: Uint8Array
 
@@ -165,10 +166,14 @@ class RecordMatcher {
     this.#to = new TextEncoder().encode(plan.toText)
   }
 
-  /** Finds each needle in the whole window at once and credits the records the matches fall in. */
-  prepare(batch: RecordBatch): void {
+  /**
+   * Finds each needle in the whole window at once and credits the records the matches fall in. Done
+   * only once a record of the window has passed the time, source and log type tests, so windows outside
+   * the time range (a segment holds more than the range asked for) cost no search.
+   */
+  #findNeedles(batch: RecordBatch): void {
+    this.#prepared = batch
     const needles = this.plan.needles
-    if (needles.length === 0) return
     const count = batch.seqs.length
     if (this.#needleHits.length < count) this.#needleHits = new Uint8Array(count * 2)
     const hits = this.#needleHits
@@ -214,7 +219,10 @@ class RecordMatcher {
     ) {
       return false
     }
-    if (plan.needles.length > 0 && this.#needleHits[index] !== plan.needles.length) return false
+    if (plan.needles.length > 0) {
+      if (this.#prepared !== batch) this.#findNeedles(batch)
+      if (this.#needleHits[index] !== plan.needles.length) return false
+    }
     if (plan.predicate === null) return true
     this.stats.eventsParsed++
     return plan.predicate(eventView(bytes, start, end))
