@@ -159,18 +159,25 @@ export class Stamper {
     return this.#block
   }
 
+  /**
+   * The event serialized with Inlet's fields last, in the splice's order, even when the event had keys
+   * of the same names: search reads p_event_time from the end of every stored event, and finds
+   * p_source_id by the member after it.
+   */
   #serialize(value: Record<string, unknown>, eventTimeMs: number, eventTime: string | undefined): Uint8Array {
-    const stored = {
-      ...value,
-      p_row_id: nextRowId(),
-      ...this.#fields,
-      p_event_time: eventTime ?? (eventTimeMs === this.#parseTimeMs ? this.#parseTime : iso(eventTimeMs)),
-    }
+    const stored: Record<string, unknown> = {}
+    for (const key in value) if (!STAMP_KEYS.has(key)) stored[key] = value[key]
+    stored.p_row_id = nextRowId()
+    Object.assign(stored, this.#fields)
+    stored.p_event_time = eventTime ?? (eventTimeMs === this.#parseTimeMs ? this.#parseTime : iso(eventTimeMs))
     return encoder.encode(JSON.stringify(stored))
   }
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+/** The fields the stamp writes; an event's own keys of these names are replaced. */
+const STAMP_KEYS = new Set(['p_row_id', 'p_source_id', 'p_source_label', 'p_parse_time', 'p_event_time'])
 
 /** The time a sender gave, if it is a whole number of ms a Date can hold (±8.64e15, ECMA-262 §21.4.1.1). */
 const isEventTime = (ms: number | null): ms is number =>

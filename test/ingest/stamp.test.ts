@@ -55,6 +55,20 @@ describe('Stamper', () => {
     expect(stored.x).toEqual({ p_y: 1 })
   })
 
+  test("ours come last, in the splice's order, even where the sender's keys of those names stood", () => {
+    const text = '{"p_event_time":"1999-01-01T00:00:00Z","p_source_id":"x","a":1,"p_other":2}'
+    const stored = JSON.parse(decoder.decode(stamper().stamp(sent(text)).payload))
+    expect(Object.keys(stored)).toEqual([
+      'a',
+      'p_other',
+      'p_row_id',
+      'p_source_id',
+      'p_source_label',
+      'p_parse_time',
+      'p_event_time',
+    ])
+  })
+
   test('an event time from the framing is p_event_time; one a Date cannot hold falls back to parse time', () => {
     const at = Date.parse('2020-01-02T03:04:05.006Z')
     const record = stamper().stamp(sent('{"m":1}', at))

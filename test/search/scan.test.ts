@@ -102,6 +102,14 @@ describe('filters', () => {
     expect(decode((await page('""')).events).map((event) => event.n)).toEqual([4, 2, 1])
   })
 
+  test("an event that brought its own p_ fields is found by Inlet's", async () => {
+    await store(B, [
+      { value: { n: 5, p_source_id: A, p_event_time: '1999-01-01T00:00:00Z' }, timeMs: T0 + 5 * HOUR },
+    ])
+    expect(decode((await page('', { sourceIds: [B] })).events).map((event) => event.n)).toEqual([5, 4])
+    expect(decode((await page('n = 5')).events)[0].p_event_time).toBe(new Date(T0 + 5 * HOUR).toISOString())
+  })
+
   test("source and log type filters read Inlet's own members, not look-alikes in the event", async () => {
     expect(decode((await page('', { sourceIds: [B] })).events).map((event) => event.n)).toEqual([4])
     const fake = await page('', { logType: 'Custom.Fake', toMs: T0 + 48 * HOUR })
