@@ -80,7 +80,13 @@ export function encodeBatches(batches: Batch[], out: RecordBuffer, cursor: Curso
     sourceIds: new Set(),
     windowOffsets: [],
     windowSeqs: [],
+    windowMinTimes: [],
+    windowMaxTimes: [],
+    headMinTimeMs: TIME_MS_MAX,
+    headMaxTimeMs: TIME_MS_MIN,
   }
+  /** The window of growth's lists being filled; -1 while records still go into the segment's last one. */
+  let window = -1
   let at = 0
   let seq = cursor.nextSeq
   let lastSource: string | undefined
@@ -93,12 +99,22 @@ export function encodeBatches(batches: Batch[], out: RecordBuffer, cursor: Curso
       if (cursor.tail + at >= cursor.windowNextAt) {
         growth.windowOffsets.push(cursor.tail + at)
         growth.windowSeqs.push(seq)
+        growth.windowMinTimes.push(TIME_MS_MAX)
+        growth.windowMaxTimes.push(TIME_MS_MIN)
+        window++
         cursor.windowNextAt = cursor.tail + at + WINDOW_BYTES
       }
       at = encodeRecord(out, at, seq, record.payload, i !== last)
       const time = record.eventTimeMs
       if (time < growth.minTimeMs) growth.minTimeMs = time
       if (time > growth.maxTimeMs) growth.maxTimeMs = time
+      if (window < 0) {
+        if (time < growth.headMinTimeMs) growth.headMinTimeMs = time
+        if (time > growth.headMaxTimeMs) growth.headMaxTimeMs = time
+      } else {
+        if (time < growth.windowMinTimes[window]!) growth.windowMinTimes[window] = time
+        if (time > growth.windowMaxTimes[window]!) growth.windowMaxTimes[window] = time
+      }
       if (record.sourceId !== lastSource) {
         lastSource = record.sourceId
         growth.sourceIds.add(lastSource)

@@ -2,9 +2,10 @@
  * Reading the log: by seq range, oldest or newest first, with summaries pruning segments by seq, event
  * time and source.
  *
- * Time and source filters prune whole segments only. Payloads are opaque to the log, so a segment that
- * matches may still yield records outside the time range or from other sources; the caller (search),
- * which parses the events anyway, applies the exact filter. Seq bounds are exact. Order is seq order:
+ * Time and source filters prune whole segments, and time filters also the windows (about WINDOW_BYTES)
+ * of a segment, each of which knows the range of its records' event times. Payloads are opaque to the
+ * log, so what is read may still hold records outside the time range or from other sources; the caller
+ * (search) applies the exact filter. Seq bounds are exact. Order is seq order:
  * `desc` means newest appended first.
  *
  * A read sees the log as it was when `read` was called: segments and byte lengths are captured then, and
@@ -44,6 +45,8 @@ export interface ReadStats {
   /** Matched segments deleted by retention before the read reached them. */
   segmentsMissing: number
   windowsRead: number
+  /** Windows of read segments skipped on their event times alone. */
+  windowsSkipped: number
   bytesRead: number
   records: number
   corruptRegions: number
@@ -75,6 +78,8 @@ interface SegmentView {
   bytes: number
   windowOffsets: readonly number[]
   windowSeqs: readonly number[]
+  windowMinTimes: readonly number[]
+  windowMaxTimes: readonly number[]
   windowCount: number
 }
 
@@ -90,6 +95,7 @@ export function openCursor(
     segmentsRead: 0,
     segmentsMissing: 0,
     windowsRead: 0,
+    windowsSkipped: 0,
     bytesRead: 0,
     records: 0,
     corruptRegions: 0,
@@ -101,8 +107,9 @@ export function openCursor(
       continue
     }
     stats.segmentsMatched++
-    const { firstSeq, bytes, windowOffsets, windowSeqs } = segment
-    views.push({ firstSeq, bytes, windowOffsets, windowSeqs, windowCount: windowOffsets.length })
+    const { firstSeq, bytes, windowOffsets, windowSeqs, windowMinTimes, windowMaxTimes } = segment
+    const windowCount = windowOffsets.length
+    views.push({ firstSeq, bytes, windowOffsets, windowSeqs, windowMinTimes, windowMaxTimes, windowCount })
   }
   if (query.order === 'desc') views.reverse()
   const reader = new WindowReader(dir, query, stats, report)
@@ -160,8 +167,16 @@ class WindowReader {
       const first = Math.max(lastAtMost(view.windowSeqs, view.windowCount, this.fromSeq), 0)
       const last = lastAtMost(view.windowSeqs, view.windowCount, this.toSeq)
       const ascending = this.query.order === 'asc'
+      const fromTimeMs = this.query.fromTimeMs ?? Number.NEGATIVE_INFINITY
+      const toTimeMs = this.query.toTimeMs ?? Number.POSITIVE_INFINITY
       for (let i = 0; i <= last - first; i++) {
-        const batch = await this.window(handle, view, ascending ? first + i : last - i)
+        const index = ascending ? first + i : last - i
+        // A window whose event times all fall outside the range is not read; its records would all be refused.
+        if (view.windowMaxTimes[index]! < fromTimeMs || view.windowMinTimes[index]! > toTimeMs) {
+          this.stats.windowsSkipped++
+          continue
+        }
+        const batch = await this.window(handle, view, index)
         if (!ascending) {
           batch.seqs.reverse()
           batch.starts.reverse()

@@ -23,6 +23,8 @@ import {
   SegmentList,
   type SegmentState,
   segmentFile,
+  TIME_MS_MAX,
+  TIME_MS_MIN,
   WINDOW_BYTES,
   writeSidecar,
 } from './segment.ts'
@@ -118,6 +120,8 @@ async function recoverActive(dir: string, firstSeq: number, logger: Logger): Pro
   ) {
     state.windowOffsets.pop()
     state.windowSeqs.pop()
+    state.windowMinTimes.pop()
+    state.windowMaxTimes.pop()
   }
   await cutTail(file, bytes.length, scan.committedEnd, logger)
   const exact = hint && !corrupt && hint.bytes === state.bytes && hint.lastSeq === state.lastSeq
@@ -125,6 +129,10 @@ async function recoverActive(dir: string, firstSeq: number, logger: Logger): Pro
     state.minTimeMs = hint.minTimeMs
     state.maxTimeMs = hint.maxTimeMs
     state.sources = hint.sources
+    if (hint.windowOffsets.join() === state.windowOffsets.join()) {
+      state.windowMinTimes = hint.windowMinTimes
+      state.windowMaxTimes = hint.windowMaxTimes
+    }
   } else if (state.count > 0) {
     forgetMetadata(state)
   }
@@ -159,6 +167,9 @@ function scanSegment(bytes: Uint8Array, firstSeq: number, logger: Logger) {
       if (start >= windowNextAt) {
         state.windowOffsets.push(start)
         state.windowSeqs.push(seq)
+        // Payloads are opaque here, so a rebuilt window's event times are unknown.
+        state.windowMinTimes.push(TIME_MS_MIN)
+        state.windowMaxTimes.push(TIME_MS_MAX)
         windowNextAt = start + WINDOW_BYTES
       }
       state.count++

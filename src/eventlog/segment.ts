@@ -62,6 +62,9 @@ export interface SegmentState {
   sealedAtMs: number | null
   windowOffsets: number[]
   windowSeqs: number[]
+  /** Each window's range of event times ([TIME_MS_MIN, TIME_MS_MAX] when unknown), so reads skip windows too. */
+  windowMinTimes: number[]
+  windowMaxTimes: number[]
 }
 
 /** What one written group adds to the active segment. */
@@ -74,6 +77,11 @@ export interface SegmentGrowth {
   sourceIds: Set<string>
   windowOffsets: number[]
   windowSeqs: number[]
+  windowMinTimes: number[]
+  windowMaxTimes: number[]
+  /** Event times of the group's records that went on into the segment's last window, before a new one began. */
+  headMinTimeMs: number
+  headMaxTimeMs: number
 }
 
 const SEGMENT_NAME = /^(\d{20})\.seg$/
@@ -100,6 +108,8 @@ export function emptySegment(firstSeq: number): SegmentState {
     sealedAtMs: null,
     windowOffsets: [],
     windowSeqs: [],
+    windowMinTimes: [],
+    windowMaxTimes: [],
   }
 }
 
@@ -108,6 +118,8 @@ export function forgetMetadata(state: SegmentState): void {
   state.minTimeMs = TIME_MS_MIN
   state.maxTimeMs = TIME_MS_MAX
   state.sources = null
+  state.windowMinTimes = state.windowOffsets.map(() => TIME_MS_MIN)
+  state.windowMaxTimes = state.windowOffsets.map(() => TIME_MS_MAX)
 }
 
 export function grow(state: SegmentState, growth: SegmentGrowth): void {
@@ -121,9 +133,16 @@ export function grow(state: SegmentState, growth: SegmentGrowth): void {
     for (const id of growth.sourceIds) sources.add(id)
     if (sources.size > SOURCE_IDS_MAX) state.sources = null
   }
+  const last = state.windowOffsets.length - 1
+  if (last >= 0) {
+    state.windowMinTimes[last] = Math.min(state.windowMinTimes[last]!, growth.headMinTimeMs)
+    state.windowMaxTimes[last] = Math.max(state.windowMaxTimes[last]!, growth.headMaxTimeMs)
+  }
   for (let i = 0; i < growth.windowOffsets.length; i++) {
     state.windowOffsets.push(growth.windowOffsets[i]!)
     state.windowSeqs.push(growth.windowSeqs[i]!)
+    state.windowMinTimes.push(growth.windowMinTimes[i]!)
+    state.windowMaxTimes.push(growth.windowMaxTimes[i]!)
   }
 }
 
@@ -144,7 +163,12 @@ export function summarize(state: SegmentState): SegmentSummary {
 /** Writes the sidecar atomically: a temporary file, flushed, renamed over the old one, directory flushed. */
 export async function writeSidecar(dir: string, state: SegmentState): Promise<void> {
   const { file: _file, ...summary } = summarize(state)
-  const windows = state.windowOffsets.map((offset, i) => [offset, state.windowSeqs[i]])
+  const windows = state.windowOffsets.map((offset, i) => [
+    offset,
+    state.windowSeqs[i],
+    state.windowMinTimes[i],
+    state.windowMaxTimes[i],
+  ])
   const text = JSON.stringify({ version: SIDECAR_VERSION, ...summary, windows })
   const target = path.join(dir, sidecarFile(state.firstSeq))
   const temporary = `${target}.tmp`
@@ -179,10 +203,13 @@ export async function readSidecar(dir: string, firstSeq: number): Promise<Segmen
   const sealedOk = v.sealedAtMs === null || Number.isFinite(v.sealedAtMs)
   if (!sourcesOk || !sealedOk || !Array.isArray(v.windows)) return null
   const windows = v.windows as unknown[]
-  if (!windows.every((w) => Array.isArray(w) && w.length === 2 && w.every(Number.isSafeInteger))) return null
+  // [offset, seq, minTimeMs, maxTimeMs]; sidecars written before windows had times hold the first two.
+  const wellFormed = (w: unknown) =>
+    Array.isArray(w) && (w.length === 2 || w.length === 4) && w.every(Number.isSafeInteger)
+  if (!windows.every(wellFormed)) return null
   // Records without a window index could never be read.
   if ((v.count as number) > 0 && windows.length === 0) return null
-  const pairs = windows as [number, number][]
+  const entries = windows as number[][]
   return {
     firstSeq,
     lastSeq: v.lastSeq as number,
@@ -192,8 +219,10 @@ export async function readSidecar(dir: string, firstSeq: number): Promise<Segmen
     maxTimeMs: v.maxTimeMs as number,
     sources: v.sourceIds === null ? null : new Set(v.sourceIds as string[]),
     sealedAtMs: v.sealedAtMs as number | null,
-    windowOffsets: pairs.map((w) => w[0]),
-    windowSeqs: pairs.map((w) => w[1]),
+    windowOffsets: entries.map((w) => w[0]!),
+    windowSeqs: entries.map((w) => w[1]!),
+    windowMinTimes: entries.map((w) => w[2] ?? TIME_MS_MIN),
+    windowMaxTimes: entries.map((w) => w[3] ?? TIME_MS_MAX),
   }
 }
 

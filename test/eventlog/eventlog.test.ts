@@ -139,6 +139,29 @@ describe('reading by range', () => {
     expect(none.stats.segmentsRead).toBe(0)
   })
 
+  test('within a segment, windows whose event times fall outside a time range are not read', async () => {
+    const open = () => openTestLog(dir)
+    ;({ log } = await open())
+    const big = new Uint8Array(300 * 1024)
+    // Twelve 300 KiB records over about four 1 MiB windows, an hour of event time each.
+    for (let i = 0; i < 12; i++)
+      await log.append([{ payload: big.fill(i), eventTimeMs: i * 3_600_000, sourceId: 's' }])
+    const read = async (fromTimeMs: number, toTimeMs: number) => {
+      const cursor = log!.read({ order: 'desc', fromTimeMs, toTimeMs })
+      const seqs: number[] = []
+      for await (const record of cursor) seqs.push(record.seq)
+      return { seqs, stats: cursor.stats }
+    }
+    const hour = await read(5 * 3_600_000, 5 * 3_600_000)
+    expect(hour.seqs).toContain(6)
+    expect(hour.stats.windowsRead).toBe(1)
+    expect(hour.stats.windowsSkipped).toBeGreaterThan(1)
+    // The window times survive a clean close, in the sidecar of the segment that was active.
+    await log.close()
+    ;({ log } = await open())
+    expect((await read(5 * 3_600_000, 5 * 3_600_000)).stats.windowsRead).toBe(1)
+  })
+
   test('a source filter skips segments without that source', async () => {
     log = await tenSegments()
     const cursor = log.read({ order: 'asc', sourceIds: ['odd'], fromTimeMs: 12_000 })
