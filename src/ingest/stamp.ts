@@ -169,7 +169,8 @@ export class Stamper {
     for (const key in value) if (!STAMP_KEYS.has(key)) stored[key] = value[key]
     stored.p_row_id = nextRowId()
     Object.assign(stored, this.#fields)
-    stored.p_event_time = eventTime ?? (eventTimeMs === this.#parseTimeMs ? this.#parseTime : iso(eventTimeMs))
+    stored.p_event_time =
+      eventTime ?? (eventTimeMs === this.#parseTimeMs ? this.#parseTime : iso(eventTimeMs))
     return encoder.encode(JSON.stringify(stored))
   }
 }
