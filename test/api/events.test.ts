@@ -81,7 +81,7 @@ describe('GET /events', () => {
     expect(new Set(seen).size).toBe(4)
   })
 
-  test('bad parameters are 400 naming the problem; an unknown source is 404; no key is 401', async () => {
+  test('bad parameters are 400 naming the problem; no key is 401; a deleted source is still searched', async () => {
     const badQuery = await search(`?q=${encodeURIComponent('user = ')}`)
     expect(badQuery.status).toBe(400)
     expect(badQuery.body.error.code).toBe('INVALID_QUERY')
@@ -90,7 +90,10 @@ describe('GET /events', () => {
     expect((await search('?from=2026-11-28T00:00:00Z&to=2026-11-27T00:00:00Z')).status).toBe(400)
     expect((await search('?cursor=nonsense')).body.message).toStartWith('cursor:')
     expect((await search('?limit=10001')).status).toBe(400)
-    expect((await search('?sourceId=00000000-0000-4000-8000-000000000000')).status).toBe(404)
+    expect((await search('?sourceId=not-an-id')).body.message).toStartWith('sourceId:')
+    // A deleted source's events stay searchable until retention removes them.
+    t.registry.sources.remove(b)
+    expect((await search(`?sourceId=${b}`)).body.results).toHaveLength(2)
     expect((await t.call('GET', '/events', { key: null })).status).toBe(401)
   })
 })
