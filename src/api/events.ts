@@ -12,6 +12,7 @@ import { AppError, badRequest } from '../errors.ts'
 import type { EventLog } from '../eventlog/index.ts'
 import type { Registry } from '../registry/index.ts'
 import { planSearch, type SearchFilters } from '../search/plan.ts'
+import { instantOf } from '../search/predicate.ts'
 import { parseQuery, QueryError } from '../search/query.ts'
 import { countMatches, searchPage } from '../search/scan.ts'
 import { apiKeyCheck } from './guard.ts'
@@ -157,14 +158,13 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
     )
 }
 
+/** A time parameter, read as the query language reads times: RFC 3339, or a date (midnight UTC). */
 function instant(text: string, field: string): number {
-  const ms = RFC3339.test(text) ? Date.parse(text) : Number.NaN
-  if (Number.isNaN(ms))
+  const time = instantOf(text)
+  if (time === null)
     throw badRequest(`${field}: must be an RFC 3339 time such as 2026-11-28T12:00:00Z`, field)
-  return ms
+  return time.ms
 }
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/
 
 const encodeCursor = (seq: number) => `${CURSOR_PREFIX}${seq.toString(36)}`
 

@@ -4,15 +4,11 @@
  * every event of thousands of requests a second, so the system error is written at most once per
  * `flushIntervalMs` per source, carrying the count gathered since the last write.
  */
+import type { SystemErrorStore } from '../registry/system-errors.ts'
 import type { IngestCounters } from './counters.ts'
 
-/** What the reporter needs of the system error store. */
-export interface SystemErrorSink {
-  raise(input: { type: string; sourceId: string | null; message: string; count?: number }): unknown
-}
-
 export interface FailureReporterDeps {
-  systemErrors: SystemErrorSink
+  systemErrors: Pick<SystemErrorStore, 'raise'>
   counters: IngestCounters
   flushIntervalMs?: number
 }

@@ -9,7 +9,7 @@
  * with `p_classification_error` saying why each schema refused it. The failures of a request are reported
  * once, when the request's events are stored, so counters and system errors see only stored events.
  */
-import type { FramedEvent } from '../ingest/framing/index.ts'
+import { type FramedEvent, JsonEvent } from '../ingest/framing/index.ts'
 import type { Classifier } from '../ingest/route.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { type CompiledSchema, compileSchema, ParseState } from './compile.ts'
@@ -91,6 +91,7 @@ class RequestClassifier implements Classifier {
   readonly #lineParsers: (LineParser | undefined)[] = []
   #failures = 0
   #reason = ''
+  #serialized: { event: FramedEvent; json: Uint8Array } | undefined
 
   constructor(
     private readonly source: SourceRecord,
@@ -124,7 +125,7 @@ class RequestClassifier implements Classifier {
 
   /** The classified event, null for a header line, or why the schema refused the event. */
   #tryOne(schema: CompiledSchema, index: number, event: FramedEvent): FramedEvent | string | null {
-    let json = event.json
+    let json: Uint8Array
     if (schema.lineParser !== null) {
       if (event.line === undefined) return 'expects text lines, got a JSON event'
       this.#lineParsers[index] ??= schema.lineParser()
@@ -132,9 +133,7 @@ class RequestClassifier implements Classifier {
       if (parsed === null) return 'the line does not match the parser'
       if ('header' in parsed) return null
       json = encoder.encode(JSON.stringify(parsed.fields))
-    } else if (json === null) {
-      json = encoder.encode(JSON.stringify(event.value))
-    }
+    } else json = this.#jsonOf(event)
     const state = this.#state
     state.reset()
     const out = this.#out
@@ -147,11 +146,17 @@ class RequestClassifier implements Classifier {
     if (!state.indicators.empty) state.indicators.writeMembers(out)
     out.byte(CLOSE_BRACE)
     const time = state.eventTime
-    return new ClassifiedEvent(
-      out.piece(),
-      time === null ? event.timeMs : time.ms,
-      time === null ? undefined : formatTimestamp(time),
-    )
+    if (time === null) return new JsonEvent(out.piece(), false, event.timeMs)
+    return new JsonEvent(out.piece(), false, time.ms, formatTimestamp(time))
+  }
+
+  /** The event's JSON bytes; an event the framer built is serialized once, however many schemas try it. */
+  #jsonOf(event: FramedEvent): Uint8Array {
+    if (event.json !== null) return event.json
+    if (this.#serialized?.event !== event) {
+      this.#serialized = { event, json: encoder.encode(JSON.stringify(event.value)) }
+    }
+    return this.#serialized.json
   }
 
   #failed(event: FramedEvent, reasons: string[]): FramedEvent {
@@ -167,21 +172,3 @@ class RequestClassifier implements Classifier {
 }
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-
-/** A classified event: its stored JSON, with `value` parsed from it only if something asks. */
-class ClassifiedEvent implements FramedEvent {
-  readonly reservedKeys = false
-  #value: Record<string, unknown> | undefined
-
-  constructor(
-    readonly json: Uint8Array,
-    readonly timeMs: number | null,
-    readonly eventTime: string | undefined,
-  ) {}
-
-  get value(): Record<string, unknown> {
-    this.#value ??= JSON.parse(decoder.decode(this.json)) as Record<string, unknown>
-    return this.#value
-  }
-}

@@ -71,8 +71,9 @@ export class InferenceJob {
   }
 
   async #pass(): Promise<void> {
-    const waiting = this.deps.sources.list().filter((source) => source.logTypes.length === 0)
-    const known = new Set(this.deps.sources.list().map((source) => source.id))
+    const sources = this.deps.sources.list()
+    const waiting = sources.filter((source) => source.logTypes.length === 0)
+    const known = new Set(sources.map((source) => source.id))
     for (const id of this.#drafts.keys()) if (!known.has(id)) this.#drafts.delete(id)
     for (const source of waiting) {
       if (this.#closed) return

@@ -24,8 +24,16 @@ const encoder = new TextEncoder()
  * Buffer's slice decoders read a range of any Uint8Array without making a view of it first, which for
  * the short strings of an event is several times cheaper than a TextDecoder call.
  */
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string
-const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string
+export const latin1Slice = Buffer.prototype.latin1Slice as (
+  this: Uint8Array,
+  start: number,
+  end: number,
+) => string
+export const utf8Slice = Buffer.prototype.utf8Slice as (
+  this: Uint8Array,
+  start: number,
+  end: number,
+) => string
 
 /** A position in validated JSON bytes. */
 export class Cursor {

@@ -29,9 +29,9 @@ export interface Needle {
 
 export interface Plan {
   filters: SearchFilters
-  /** `YYYY-MM-DDTHH:MM:SS.mmm` of the bounds, compared with the same prefix of p_event_time. */
-  fromText: string
-  toText: string
+  /** `YYYY-MM-DDTHH:MM:SS.mmm` of the bounds, as bytes, compared with the same prefix of p_event_time. */
+  fromBound: Uint8Array
+  toBound: Uint8Array
   /** `"p_source_id":"<id>"` for each source asked for, as bytes. */
   sourceMembers: Uint8Array[] | null
   logTypeMember: Uint8Array | null
@@ -58,8 +58,8 @@ export function planSearch(filters: SearchFilters): Plan {
     filters.query.kind !== 'all'
   return {
     filters,
-    fromText: isoPrefix(filters.fromMs),
-    toText: isoPrefix(filters.toMs),
+    fromBound: encoder.encode(isoPrefix(filters.fromMs)),
+    toBound: encoder.encode(isoPrefix(filters.toMs)),
     sourceMembers:
       filters.sourceIds?.map((id) => encoder.encode(`"p_source_id":${JSON.stringify(id)}`)) ?? null,
     logTypeMember:

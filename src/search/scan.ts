@@ -11,6 +11,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { EventLog, RecordBatch } from '../eventlog/index.ts'
+import { latin1Slice, utf8Slice } from '../schemas/json-bytes.ts'
 import type { Plan } from './plan.ts'
 import type { EventView } from './predicate.ts'
 
@@ -146,8 +147,6 @@ const CLOSE_BRACE = 0x7d
 /** `"p_event_time":"`, which precedes the last value of every stored event. */
 const EVENT_TIME_KEY = new TextEncoder().encode('"p_event_time":"')
 const ISO_PREFIX_CHARS = 23
-const utf8Slice = Buffer.prototype.utf8Slice as (this: Uint8Array, start: number, end: number) => string
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string
 
 /** The per-record tests of a plan, with what they need of the current window prepared once. */
 class RecordMatcher {
@@ -155,16 +154,11 @@ class RecordMatcher {
   #needleHits = new Uint8Array(0)
   /** The window whose needles have been searched for, if any. */
   #prepared: RecordBatch | null = null
-  readonly #from: Uint8Array
-  readonly #to: Uint8Array
 
   constructor(
     private readonly plan: Plan,
     private readonly stats: ScanStats,
-  ) {
-    this.#from = new TextEncoder().encode(plan.fromText)
-    this.#to = new TextEncoder().encode(plan.toText)
-  }
+  ) {}
 
   /**
    * Finds each needle in the whole window at once and credits the records the matches fall in. Done
@@ -235,7 +229,7 @@ class RecordMatcher {
       const ms = slowEventTimeMs(bytes, start, end)
       return ms >= this.plan.filters.fromMs && ms <= this.plan.filters.toMs
     }
-    return compareText(bytes, at, this.#from) >= 0 && compareText(bytes, at, this.#to) <= 0
+    return compareText(bytes, at, this.plan.fromBound) >= 0 && compareText(bytes, at, this.plan.toBound) <= 0
   }
 }
 

@@ -111,7 +111,7 @@ export class FramingContext {
   /** The fast path's attempt: the event, or undefined when the bytes are not one valid UTF-8 JSON object. */
   tryEvent(bytes: Uint8Array): FramedEvent | undefined {
     const validation = validateObject(bytes, 0, bytes.length)
-    return validation.errorAt < 0 ? new SenderEvent(bytes, validation.reservedKeys, this.decoder) : undefined
+    return validation.errorAt < 0 ? new JsonEvent(bytes, validation.reservedKeys) : undefined
   }
 
   /** Parses one delimited value that starts with '{', which JSON.parse can only turn into an object. */
@@ -138,19 +138,25 @@ export class FramingContext {
 
 const isReserved = (key: string) => key.startsWith('p_')
 
-/** An event kept as the sender's bytes, already validated; its value is parsed only if asked for. */
-class SenderEvent implements FramedEvent {
+/** Decodes validated JSON, so it never meets bytes that are not UTF-8; a U+FEFF inside is data. */
+const jsonDecoder = new TextDecoder('utf-8', { ignoreBOM: true })
+
+/**
+ * An event kept as validated JSON bytes, the sender's or a schema's transcoding of them; its value is
+ * parsed only if something asks for it.
+ */
+export class JsonEvent implements FramedEvent {
   #value: Record<string, unknown> | undefined
-  readonly timeMs = null
 
   constructor(
     readonly json: Uint8Array,
     readonly reservedKeys: boolean,
-    private readonly decoder: TextDecoder,
+    readonly timeMs: number | null = null,
+    readonly eventTime?: string,
   ) {}
 
   get value(): Record<string, unknown> {
-    this.#value ??= JSON.parse(this.decoder.decode(this.json)) as Record<string, unknown>
+    this.#value ??= JSON.parse(jsonDecoder.decode(this.json)) as Record<string, unknown>
     return this.#value
   }
 }

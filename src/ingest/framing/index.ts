@@ -16,6 +16,9 @@ import { assert } from '../../errors.ts'
 import type { StreamType } from '../../registry/model.ts'
 import { cloudWatchStage } from './cloudwatch.ts'
 import { FramingContext, type Stage } from './context.ts'
+
+export { JsonEvent } from './context.ts'
+
 import { JsonStage } from './json.ts'
 import { jsonArrayStage } from './json-array.ts'
 import { LinesStage } from './lines.ts'
