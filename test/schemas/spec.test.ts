@@ -6,7 +6,13 @@ import { describe, expect, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkEvolution } from '../../src/schemas/evolve.ts'
-import { parseSchemaSpec, schemaToYaml } from '../../src/schemas/spec.ts'
+import {
+  DEPTH_MAX,
+  FIELDS_MAX,
+  parseSchemaSpec,
+  SPEC_BYTES_MAX,
+  schemaToYaml,
+} from '../../src/schemas/spec.ts'
 
 const PANTHER = join(import.meta.dir, '../../../shared/panther-schemas/logs')
 
@@ -89,6 +95,17 @@ fields:
     ).toStartWith('parser.fastmatch.match')
     expect(refusal('fields: [')).toStartWith('invalid YAML')
     expect(refusal('- a\n- b')).toBe('the spec must be a YAML mapping with `fields`')
+  })
+
+  test('a spec past its size, field or depth limit is refused, saying which', () => {
+    const big = `fields:\n  - { name: a, type: string, description: "${'x'.repeat(SPEC_BYTES_MAX)}" }`
+    expect(refusal(big)).toBe(`the spec is larger than ${SPEC_BYTES_MAX} bytes`)
+    const many = `fields:\n${Array.from({ length: FIELDS_MAX + 1 }, (_, i) => `  - { name: f${i}, type: string }`).join('\n')}`
+    expect(refusal(many)).toBe(`fields[${FIELDS_MAX}]: more than ${FIELDS_MAX} fields in all`)
+    let deep = '{ name: leaf, type: string }'
+    for (let level = 0; level < DEPTH_MAX; level++)
+      deep = `{ name: o${level}, type: object, fields: [${deep}] }`
+    expect(refusal(`fields: [${deep}]`)).toContain(`objects nest deeper than ${DEPTH_MAX} levels`)
   })
 
   test('YAML aliases are refused, so a small spec cannot expand into a huge one', () => {
