@@ -11,7 +11,7 @@
  */
 
 import { compilePredicate, type Predicate } from './predicate.ts'
-import { type Ast, isTextOnly, requiredNeedles } from './query.ts'
+import { type Ast, requiredNeedles } from './query.ts'
 
 export interface SearchFilters {
   /** Inclusive bounds on p_event_time, ms since the epoch. */
@@ -51,11 +51,8 @@ export function planSearch(filters: SearchFilters): Plan {
       pattern: new RegExp(escapeRegExp(latin1.decode(encoder.encode(text))), caseless ? 'gi' : 'g'),
       ascii: /^[\x20-\x7e]*$/.test(text),
     }))
-  const decidedByNeedles =
-    isTextOnly(filters.query) &&
-    needles.every((needle) => needle.ascii) &&
-    isConjunctionOfText(filters.query) &&
-    filters.query.kind !== 'all'
+  // Words ANDed together, all ASCII: a record holding every needle is a match, nothing to parse.
+  const decidedByNeedles = isConjunctionOfText(filters.query) && needles.every((needle) => needle.ascii)
   return {
     filters,
     fromBound: encoder.encode(isoPrefix(filters.fromMs)),

@@ -335,10 +335,3 @@ export function requiredNeedles(ast: Ast): { text: string; caseless: boolean }[]
   visit(ast)
   return [...needles.values()]
 }
-
-/** True when the query reads only the stored text (text terms under and/or/not, or nothing at all). */
-export function isTextOnly(ast: Ast): boolean {
-  if (ast.kind === 'not') return isTextOnly(ast.operand)
-  if (ast.kind === 'and' || ast.kind === 'or') return ast.operands.every(isTextOnly)
-  return ast.kind === 'all' || ast.kind === 'text'
-}

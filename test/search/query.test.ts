@@ -4,7 +4,7 @@
  * and text-only flag the scanner prefilters by.
  */
 import { describe, expect, test } from 'bun:test'
-import { type Ast, isTextOnly, parseQuery, QueryError, requiredNeedles } from '../../src/search/query.ts'
+import { type Ast, parseQuery, QueryError, requiredNeedles } from '../../src/search/query.ts'
 
 const text = (t: string): Ast => ({ kind: 'text', text: t })
 const eq = (path: string[], value: string | number | boolean | null, raw = String(value)): Ast => ({
@@ -267,19 +267,5 @@ describe('requiredNeedles', () => {
     expect(needles('msg CONTAINS "say \\"hi\\""')).toEqual([{ text: 'say ', caseless: true }])
     expect(needles('msg CONTAINS "<b>&amp;"')).toEqual([{ text: 'amp;', caseless: true }])
     expect(needles('msg CONTAINS 日本')).toEqual([])
-  })
-})
-
-describe('isTextOnly', () => {
-  test.each([
-    ['', true],
-    ['timeout', true],
-    ['a OR NOT (b "c d")', true],
-    ['a x = 1', false],
-    ['NOT x EXISTS', false],
-    ['a OR x IN (1)', false],
-    ['msg CONTAINS a', false],
-  ])('%p is %p', (q, expected) => {
-    expect(isTextOnly(parseQuery(q))).toBe(expected)
   })
 })

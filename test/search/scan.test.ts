@@ -100,6 +100,9 @@ describe('filters', () => {
     expect(decode((await page('level = error OR n = 2')).events).map((event) => event.n)).toEqual([4, 2])
     expect(decode((await page('NOT connection')).events).map((event) => event.n)).toEqual([2])
     expect(decode((await page('""')).events).map((event) => event.n)).toEqual([4, 2, 1])
+    // Plain words are decided by the needles alone; a field test parses only the records holding its literal.
+    expect((await page('connection reset')).stats.eventsParsed).toBe(0)
+    expect((await page('user.login = ann')).stats.eventsParsed).toBe(1)
   })
 
   test("an event that brought its own p_ fields is found by Inlet's", async () => {
