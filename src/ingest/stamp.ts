@@ -100,17 +100,6 @@ export class Stamper {
     return { payload, eventTimeMs, sourceId: this.#sourceId }
   }
 
-  /** The tail for another event time: the constant part encoded once, then the time (ASCII). */
-  #tailAt(eventTime: string): Uint8Array {
-    const head = this.#tailHead
-    const tail = new Uint8Array(head.length + eventTime.length + 2)
-    tail.set(head)
-    for (let i = 0; i < eventTime.length; i++) tail[head.length + i] = eventTime.charCodeAt(i)
-    tail[tail.length - 2] = 0x22
-    tail[tail.length - 1] = 0x7d
-    return tail
-  }
-
   #tailText(eventTime: string): string {
     const fields = this.#fields
     return (
@@ -124,14 +113,16 @@ export class Stamper {
    * opening one, for an empty object).
    */
   #splice(json: Uint8Array, eventTimeMs: number, eventTime: string | undefined): Uint8Array {
-    const tail =
-      eventTime === undefined && eventTimeMs === this.#parseTimeMs
-        ? this.#tail
-        : this.#tailAt(eventTime ?? iso(eventTimeMs))
+    // An event at the parse time takes the whole tail made once; another, the tail up to p_event_time's
+    // value, then its time (ASCII) and `"}`, written in place rather than built per event.
+    const time =
+      eventTime === undefined && eventTimeMs === this.#parseTimeMs ? null : (eventTime ?? iso(eventTimeMs))
+    const tail = time === null ? this.#tail : this.#tailHead
     const empty = isEmptyObject(json)
     const key = empty ? ROW_ID_KEY_FIRST : ROW_ID_KEY
     const head = empty ? 1 : json.length - 1
-    const bytes = head + key.length + ROW_ID_HEX_DIGITS + tail.length
+    const tailAt = head + key.length + ROW_ID_HEX_DIGITS
+    const bytes = tailAt + tail.length + (time === null ? 0 : time.length + 2)
     const out = this.#reserve(bytes)
     const at = this.#blockAt
     // Copying the whole event and then writing over its last byte spares making a view of all but it.
@@ -139,7 +130,13 @@ export class Stamper {
     else out.set(json, at)
     out.set(key, at + head)
     writeRowId(out, at + head + key.length)
-    out.set(tail, at + head + key.length + ROW_ID_HEX_DIGITS)
+    out.set(tail, at + tailAt)
+    if (time !== null) {
+      let cursor = at + tailAt + tail.length
+      for (let i = 0; i < time.length; i++) out[cursor++] = time.charCodeAt(i)
+      out[cursor++] = 0x22
+      out[cursor] = 0x7d
+    }
     this.#blockAt = at + bytes
     return out.subarray(at, at + bytes)
   }
