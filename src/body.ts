@@ -35,10 +35,10 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
       // The read goes on until the connection closes; its outcome no longer matters to anyone.
       reading.catch(() => {})
       reader?.cancel().catch(() => {})
-      throw new AppError('REQUEST_TIMEOUT', 408, `request body not received within ${limits.timeoutMs} ms`)
+      throw new AppError('REQUEST_TIMEOUT', `request body not received within ${limits.timeoutMs} ms`)
     }
     if (error instanceof AppError) throw error
-    throw new AppError('BODY_READ_FAILED', 400, 'the request body could not be read to its end')
+    throw new AppError('BODY_READ_FAILED', 'the request body could not be read to its end')
   } finally {
     clearTimeout(timer)
   }
@@ -47,14 +47,14 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
 const TIMED_OUT = Symbol('timed out')
 
 const incomplete = (got: number, declared: number) =>
-  new AppError('BODY_READ_FAILED', 400, `body ended after ${got} of ${declared} declared bytes`)
+  new AppError('BODY_READ_FAILED', `body ended after ${got} of ${declared} declared bytes`)
 
 function declaredLength(request: Request): number | null {
   const header = request.headers.get('content-length')
   if (header === null) return null
   const length = Number(header)
   if (!Number.isSafeInteger(length) || length < 0 || !/^\d+$/.test(header)) {
-    throw new AppError('BAD_CONTENT_LENGTH', 400, 'Content-Length is not a byte count')
+    throw new AppError('BAD_CONTENT_LENGTH', 'Content-Length is not a byte count')
   }
   return length
 }

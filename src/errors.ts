@@ -1,30 +1,125 @@
 /**
  * Operational errors: things that go wrong because of the outside world (bad input, a missing record,
- * a full disk). Each carries a stable machine-readable `code` and the HTTP `status` it maps to, so the
- * one mapping in `api/errors.ts` can answer every route alike. Programmer errors are not AppErrors: they
- * are assertions and crash loudly.
+ * a full disk). Each carries a stable machine-readable `code` from the catalogue below, which fixes the
+ * HTTP status it maps to, so the one mapping in `api/errors.ts` answers every route alike. Programmer
+ * errors are not AppErrors: they are assertions and crash loudly.
+ *
+ * The catalogue is the single list of codes: the OpenAPI document and the README's table of error codes
+ * are made from it (a test keeps the README in step), so a code cannot drift from what users are told.
  */
+export const ERROR_CATALOGUE = {
+  VALIDATION_ERROR: { status: 400, meaning: 'A field or parameter is invalid; `field` names it.' },
+  MALFORMED_JSON: {
+    status: 400,
+    meaning: 'A body or event is not valid JSON; the message gives the event and byte offset.',
+  },
+  NOT_AN_OBJECT: { status: 400, meaning: 'An event is a JSON value other than an object.' },
+  EVENT_TOO_DEEP: {
+    status: 400,
+    meaning: 'An event nests objects and arrays deeper than `[ingest] event_depth_max`.',
+  },
+  INVALID_UTF8: { status: 400, meaning: 'An event or body is not valid UTF-8.' },
+  DECODE_FAILED: { status: 400, meaning: 'A compressed body is corrupt or truncated.' },
+  BODY_READ_FAILED: {
+    status: 400,
+    meaning: 'The body ended before its declared length, or the client went away.',
+  },
+  BAD_CONTENT_LENGTH: { status: 400, meaning: 'Content-Length is not a byte count.' },
+  MALFORMED_REQUEST: { status: 400, meaning: 'The HTTP request itself could not be parsed.' },
+  INVALID_QUERY: {
+    status: 400,
+    meaning: 'The search query `q` is malformed; the message names the position.',
+  },
+  UNAUTHORIZED: {
+    status: 401,
+    meaning: "A missing or wrong API key, or a request that fails its source's auth.",
+  },
+  ADDRESS_NOT_ALLOWED: { status: 403, meaning: "The client address is outside the source's `allowedCidrs`." },
+  NOT_FOUND: { status: 404, meaning: 'No such source, schema or endpoint.' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    meaning: 'The method is not allowed here; `Allow` lists the ones that are.',
+  },
+  REQUEST_TIMEOUT: { status: 408, meaning: 'The body was not delivered within its time limit.' },
+  CONFLICT: { status: 409, meaning: 'The name or label is already taken.' },
+  LIMIT_REACHED: { status: 409, meaning: 'The registry holds as many of these as it may.' },
+  NO_EVENTS: { status: 409, meaning: 'The source has stored no events to infer a schema from.' },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request, as sent, is larger than its limit.' },
+  DECODED_TOO_LARGE: {
+    status: 413,
+    meaning: 'The body, once decompressed, is larger than `[ingest] decoded_bytes_max`.',
+  },
+  EVENT_TOO_LARGE: { status: 413, meaning: 'One event is larger than `[ingest] event_bytes_max`.' },
+  TOO_MANY_EVENTS: {
+    status: 413,
+    meaning: 'The request carries more than `[ingest] events_per_request_max` events.',
+  },
+  UNSUPPORTED_ENCODING: { status: 415, meaning: 'The Content-Encoding is not gzip, deflate, br or zstd.' },
+  RATE_LIMITED: {
+    status: 429,
+    meaning: 'The source is over `[ingest] source_events_per_second`; retry after `Retry-After`.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    meaning: 'The request line and headers are larger than `[server] header_bytes_max`.',
+  },
+  INTERNAL: { status: 500, meaning: 'A bug: the server logged it.' },
+  OVERLOADED: {
+    status: 503,
+    meaning: 'The server holds too much unfinished data; retry after `Retry-After`.',
+  },
+  LOG_OVERLOADED: {
+    status: 503,
+    meaning: "The event log's queue is full: the disk is slower than the senders.",
+  },
+  LOG_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The event log cannot write (disk full or failing); nothing was stored.',
+  },
+} as const satisfies Record<string, { status: number; meaning: string }>
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE
+
+export interface AppErrorOptions {
+  /** The request field the problem is about, when there is one (`integrationLabel`, `authHeaderKey`). */
+  field?: string
+  /** Response headers the status needs, such as `Retry-After` (429, 503) or `WWW-Authenticate` (401). */
+  headers?: Record<string, string>
+  cause?: unknown
+}
+
 export class AppError extends Error {
+  readonly status: number
+  readonly field: string | undefined
+  readonly headers: Record<string, string> | undefined
+
   constructor(
-    readonly code: string,
-    readonly status: number,
+    readonly code: ErrorCode,
     message: string,
-    /** The request field the problem is about, when there is one (`integrationLabel`, `authHeaderKey`). */
-    readonly field?: string,
-    /** Response headers the status needs, such as `Retry-After` (429, 503) or `WWW-Authenticate` (401). */
-    readonly headers?: Record<string, string>,
+    options: AppErrorOptions = {},
   ) {
-    super(message)
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AppError'
+    this.status = ERROR_CATALOGUE[code].status
+    this.field = options.field
+    this.headers = options.headers
   }
 }
 
 export const badRequest = (message: string, field?: string) =>
-  new AppError('VALIDATION_ERROR', 400, message, field)
-export const unauthorized = (message = 'missing or invalid API key') =>
-  new AppError('UNAUTHORIZED', 401, message)
-export const notFound = (message: string) => new AppError('NOT_FOUND', 404, message)
-export const conflict = (message: string, field?: string) => new AppError('CONFLICT', 409, message, field)
+  new AppError('VALIDATION_ERROR', message, { field })
+export const unauthorized = (message = 'missing or invalid API key') => new AppError('UNAUTHORIZED', message)
+export const notFound = (message: string) => new AppError('NOT_FOUND', message)
+export const conflict = (message: string, field?: string) => new AppError('CONFLICT', message, { field })
+
+/**
+ * The error body every answer shares: `message` for Panther-style API clients, `error.code` and
+ * `error.message` for webhook senders and scripts that branch on a code.
+ */
+export function errorBody(code: ErrorCode, message: string, field?: string): string {
+  const error = field === undefined ? { code, message } : { code, message, field }
+  return JSON.stringify({ message, error })
+}
 
 /** Asserts a programmer's invariant; a failure is a bug, never a user's mistake. */
 export function assert(condition: unknown, message: string): asserts condition {

@@ -51,9 +51,9 @@ export async function readJsonBody(request: Request, options: JsonBodyOptions): 
   try {
     return JSON.parse(text)
   } catch (error) {
-    throw new AppError('MALFORMED_JSON', 400, `request body is not valid JSON: ${(error as Error).message}`)
+    throw new AppError('MALFORMED_JSON', `request body is not valid JSON: ${(error as Error).message}`)
   }
 }
 
 const tooLarge = (maxBytes: number) =>
-  new AppError('PAYLOAD_TOO_LARGE', 413, `request body is larger than ${maxBytes} bytes`)
+  new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`)

@@ -8,19 +8,12 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { Elysia, ValidationError } from 'elysia'
-import { AppError } from '../errors.ts'
+import { AppError, ERROR_CATALOGUE, type ErrorCode, errorBody } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 
-function errorResponse(
-  status: number,
-  code: string,
-  message: string,
-  field?: string,
-  headers?: Record<string, string>,
-) {
-  const error = field === undefined ? { code, message } : { code, message, field }
-  return new Response(JSON.stringify({ message, error }), {
-    status,
+function errorResponse(code: ErrorCode, message: string, field?: string, headers?: Record<string, string>) {
+  return new Response(errorBody(code, message, field), {
+    status: ERROR_CATALOGUE[code].status,
     headers: { ...headers, 'content-type': 'application/json; charset=utf-8' },
   })
 }
@@ -33,18 +26,18 @@ export const errorMapping = (logger: Logger) =>
       const cause = thrown instanceof Error ? thrown.cause : undefined
       const error = code === 'PARSE' && cause instanceof AppError ? cause : thrown
       if (error instanceof AppError)
-        return errorResponse(error.status, error.code, error.message, error.field, error.headers)
+        return errorResponse(error.code, error.message, error.field, error.headers)
       if (error instanceof ValidationError) {
         const { field, message } = describeValidation(error)
-        return errorResponse(400, 'VALIDATION_ERROR', message, field)
+        return errorResponse('VALIDATION_ERROR', message, field)
       }
-      if (code === 'PARSE') return errorResponse(400, 'MALFORMED_JSON', 'request body is not valid JSON')
+      if (code === 'PARSE') return errorResponse('MALFORMED_JSON', 'request body is not valid JSON')
       if (code === 'NOT_FOUND') {
         const path = new URL(request.url).pathname
-        return errorResponse(404, 'NOT_FOUND', `no such endpoint: ${request.method} ${path}`)
+        return errorResponse('NOT_FOUND', `no such endpoint: ${request.method} ${path}`)
       }
       logger.error('unhandled error', { path: new URL(request.url).pathname, error: String(error) })
-      return errorResponse(500, 'INTERNAL', 'internal error')
+      return errorResponse('INTERNAL', 'internal error')
     },
   )
 

@@ -72,7 +72,7 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
     try {
       ast = parseQuery(query.q ?? '')
     } catch (error) {
-      if (error instanceof QueryError) throw new AppError('INVALID_QUERY', 400, error.message, 'q')
+      if (error instanceof QueryError) throw new AppError('INVALID_QUERY', error.message, { field: 'q' })
       throw error
     }
     return {

@@ -7,19 +7,17 @@ import { hostname as machineName } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../app.ts'
 import { loadConfig } from '../config/load.ts'
+import { errorBody } from '../errors.ts'
 import { type Config, HOUR_MS } from '../config/schema.ts'
 import { type ListenAddress, parseListen } from '../config/serving.ts'
 import { type EventLogOptions, openEventLog } from '../eventlog/index.ts'
 import { IngestCounters } from '../health/counters.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { openRegistry } from '../registry/index.ts'
-import { serve } from '../runtime/serve.ts'
+import { type RunningServer, serve } from '../runtime/serve.ts'
 import { startSchemaServices } from '../schemas/services.ts'
 import { VERSION } from '../version.ts'
 import { lockDataDir } from './data-dir.ts'
-
-/** Bun's own ceiling on any request body; each feature enforces its own smaller limit first. */
-const SERVER_BODY_BYTES_MAX = 128 * 1024 * 1024
 
 export interface ServeArgs {
   configFile: string | undefined
@@ -40,13 +38,24 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   const counters = new IngestCounters()
   const schemas = startSchemaServices({ registry, log, counters, logger, config: config.schemas })
   const app = createApp({ config, registry, log, counters, logger, schemas, publicUrl: () => baseUrl })
-  let server: ReturnType<typeof serve>
+  let server: RunningServer
   try {
-    server = serve(app, {
+    server = await serve(app.fetch, {
       hostname: listen.hostname,
       port: listen.port,
       tls,
-      maxRequestBodySize: SERVER_BODY_BYTES_MAX,
+      headerBytesMax: config.server.header_bytes_max,
+      headTimeoutMs: config.server.head_timeout_ms,
+      malformed: (status) => ({
+        contentType: 'application/json; charset=utf-8',
+        body:
+          status === 431
+            ? errorBody(
+                'HEADERS_TOO_LARGE',
+                `request line and headers are larger than ${config.server.header_bytes_max} bytes`,
+              )
+            : errorBody('MALFORMED_REQUEST', 'the request is not valid HTTP/1.1'),
+      }),
     })
   } catch (error) {
     schemas.close()

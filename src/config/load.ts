@@ -137,6 +137,11 @@ function convertText(text: string, schema: TSchema, origin: string, problems: st
       problems.push(`${origin}: expected true or false, got ${JSON.stringify(text)}`)
       return undefined
     }
+    case 'Array':
+      return text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
     default:
       return text
   }

@@ -51,6 +51,34 @@ export const ConfigSchema = T.Object(
       default: 'text',
       description: "The server's own log lines on stderr: text for people, json for log shippers.",
     }),
+    server: T.Object(
+      {
+        header_bytes_max: T.Integer({
+          default: 16 * 1024,
+          minimum: 1024,
+          maximum: MIB,
+          description:
+            'Largest request line and header section of any request; larger is answered 431 before the app reads it.',
+        }),
+        head_timeout_ms: T.Integer({
+          default: 10_000,
+          minimum: 100,
+          maximum: 600_000,
+          description:
+            'Time a connection has to send a complete request head, from opening or from its last answer; ' +
+            'an idle keep-alive connection is closed after it too (guards against slow-header attacks).',
+        }),
+        trusted_proxies: T.Array(T.String(), {
+          default: [],
+          maxItems: 1000,
+          description:
+            'Addresses or CIDR ranges of proxies in front of Inlet. Only a connection from one of them may name ' +
+            'the client with X-Forwarded-For or Forwarded; other connections are the client. As an environment ' +
+            'variable: comma-separated.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Connections and the HTTP server.' },
+    ),
     log: T.Object(
       {
         segment_bytes_max: T.Integer({

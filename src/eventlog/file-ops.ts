@@ -38,7 +38,7 @@ export const nodeFileOps: FileOps = {
  */
 export class LogOverloadedError extends AppError {
   constructor(queueBytes: number, queueBytesMax: number) {
-    super('LOG_OVERLOADED', 503, `event log queue is full (${queueBytes} of ${queueBytesMax} bytes waiting)`)
+    super('LOG_OVERLOADED', `event log queue is full (${queueBytes} of ${queueBytesMax} bytes waiting)`)
     this.name = 'LogOverloadedError'
   }
 }
@@ -49,7 +49,7 @@ export class LogOverloadedError extends AppError {
  */
 export class LogUnavailableError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('LOG_UNAVAILABLE', 503, message)
+    super('LOG_UNAVAILABLE', message)
     this.name = 'LogUnavailableError'
     if (options?.cause !== undefined) this.cause = options.cause
   }

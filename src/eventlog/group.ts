@@ -62,7 +62,7 @@ export function batchBytes(records: readonly AppendRecord[]): number | AppError 
     const time = record.eventTimeMs
     assert(Number.isSafeInteger(time) && time >= TIME_MS_MIN && time <= TIME_MS_MAX, 'eventTimeMs is ms')
     if (record.payload.length > RECORD_PAYLOAD_BYTES_MAX) {
-      return new AppError('PAYLOAD_TOO_LARGE', 413, 'event is larger than the log accepts')
+      return new AppError('PAYLOAD_TOO_LARGE', 'event is larger than the log accepts')
     }
     bytes += RECORD_HEADER_BYTES + record.payload.length
   }

@@ -30,13 +30,9 @@ export class Admission {
    */
   admit(): void {
     if (this.#refusing || this.options.logQueueBytes() >= this.options.logQueueHighBytes) {
-      throw new AppError(
-        'OVERLOADED',
-        503,
-        'the server is holding too much unfinished data; retry later',
-        undefined,
-        { 'retry-after': String(this.options.retryAfterSeconds) },
-      )
+      throw new AppError('OVERLOADED', 'the server is holding too much unfinished data; retry later', {
+        headers: { 'retry-after': String(this.options.retryAfterSeconds) },
+      })
     }
   }
 

@@ -21,6 +21,5 @@ export function headBytes(request: Request, pathAndQuery: string): number {
 export const requestTooLarge = (requestBytesMax: number) =>
   new AppError(
     'PAYLOAD_TOO_LARGE',
-    413,
     `request is larger than ${requestBytesMax} bytes (request line, headers and body as sent)`,
   )

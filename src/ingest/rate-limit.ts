@@ -37,13 +37,9 @@ export class RateLimiter {
     const rate = this.eventsPerSecond
     if (bucket.tokens <= 0) {
       const seconds = Math.max(1, Math.ceil(-bucket.tokens / rate))
-      throw new AppError(
-        'RATE_LIMITED',
-        429,
-        `source is over its limit of ${rate} events per second`,
-        undefined,
-        { 'retry-after': String(seconds) },
-      )
+      throw new AppError('RATE_LIMITED', `source is over its limit of ${rate} events per second`, {
+        headers: { 'retry-after': String(seconds) },
+      })
     }
   }
 

@@ -158,7 +158,7 @@ export function ingestRoute(deps: IngestDeps) {
         await log.append(records)
       } catch (error) {
         if (error instanceof AppError && error.status === 503) {
-          throw new AppError(error.code, 503, error.message, undefined, error.headers ?? retryAfter)
+          throw new AppError(error.code, error.message, { headers: error.headers ?? retryAfter })
         }
         throw error
       }
@@ -217,25 +217,15 @@ export function ingestRoute(deps: IngestDeps) {
 
 /** RFC 9110 §15.5.6: a 405 must list the methods the resource allows. */
 function methodNotAllowed({ request }: { request: Request }): never {
-  throw new AppError(
-    'METHOD_NOT_ALLOWED',
-    405,
-    `${request.method} is not allowed here; use POST`,
-    undefined,
-    {
-      allow: 'POST',
-    },
-  )
+  throw new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use POST`, {
+    headers: { allow: 'POST' },
+  })
 }
 
 function authError(outcome: Extract<AuthOutcome, { ok: false }>): AppError {
-  return new AppError(
-    'UNAUTHORIZED',
-    401,
-    outcome.message,
-    undefined,
-    outcome.challenge ? { 'www-authenticate': outcome.challenge } : undefined,
-  )
+  return new AppError('UNAUTHORIZED', outcome.message, {
+    headers: outcome.challenge ? { 'www-authenticate': outcome.challenge } : undefined,
+  })
 }
 
 /** The request target as sent: what follows the authority in the absolute URL Bun hands over. */

@@ -143,7 +143,7 @@ export function createSchemaStore(deps: { db: Database; clock: () => number }): 
         const taken = sql.sameName.get(name)
         if (taken) throw conflict(`name: a schema named '${taken.name}' already exists`, 'name')
         if ((sql.count.get()?.n ?? 0) >= SCHEMAS_MAX) {
-          throw new AppError('LIMIT_REACHED', 409, `the registry holds at most ${SCHEMAS_MAX} schemas`)
+          throw new AppError('LIMIT_REACHED', `the registry holds at most ${SCHEMAS_MAX} schemas`)
         }
         const stamp = now()
         sql.insert.run(name, ...columns(prepared), stamp, stamp)

@@ -60,7 +60,7 @@ export class InferenceJob {
   async infer(sourceId: string): Promise<InferredDraft> {
     const draft = await this.#refresh(this.deps.sources.get(sourceId).id)
     if (draft.inferrer.count === 0) {
-      throw new AppError('NO_EVENTS', 409, 'this source has stored no events yet to infer a schema from')
+      throw new AppError('NO_EVENTS', 'this source has stored no events yet to infer a schema from')
     }
     return { spec: schemaToYaml(draft.inferrer.toSpec()), eventsSampled: draft.inferrer.count }
   }

@@ -25,7 +25,7 @@ const CODINGS = new Map<string, Encoding | 'identity'>([
 /** The longest coding name echoed back in an error, so a huge header is not copied into the response. */
 const ECHOED_NAME_CHARS_MAX = 64
 
-export const unsupportedEncoding = (message: string) => new AppError('UNSUPPORTED_ENCODING', 415, message)
+export const unsupportedEncoding = (message: string) => new AppError('UNSUPPORTED_ENCODING', message)
 
 /**
  * Content-Encoding header → decoders in the order to apply them. The header lists codings in the order

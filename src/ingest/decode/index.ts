@@ -79,11 +79,7 @@ async function* decodeStage(
       if (result.done) break
       decodedBytes += result.value.length
       if (decodedBytes > decodedBytesMax) {
-        throw new AppError(
-          'DECODED_TOO_LARGE',
-          413,
-          `decompressed body is larger than ${decodedBytesMax} bytes`,
-        )
+        throw new AppError('DECODED_TOO_LARGE', `decompressed body is larger than ${decodedBytesMax} bytes`)
       }
       yield result.value
     }
@@ -151,9 +147,5 @@ function* sliced(chunk: Bytes): Generator<Bytes> {
 
 function decodeFailed(encoding: Encoding, error: unknown): AppError {
   const reason = (error instanceof Error ? error.message : String(error)).trim() || 'corrupt data'
-  return new AppError(
-    'DECODE_FAILED',
-    400,
-    `body is not valid ${encoding}: ${reason.slice(0, REASON_CHARS_MAX)}`,
-  )
+  return new AppError('DECODE_FAILED', `body is not valid ${encoding}: ${reason.slice(0, REASON_CHARS_MAX)}`)
 }

@@ -30,7 +30,7 @@ export const showByte = (byte: number | undefined) =>
       : `byte 0x${byte.toString(16).padStart(2, '0')}`
 
 export const malformed = (where: string, offset: number, reason: string) =>
-  new AppError('MALFORMED_JSON', 400, `${where} at byte ${offset}: ${reason}`)
+  new AppError('MALFORMED_JSON', `${where} at byte ${offset}: ${reason}`)
 
 /**
  * The error for a top-level value that is not an object. Judged by its first byte alone, so the answer
@@ -42,7 +42,6 @@ export function notAnObject(byte: number | undefined, where: string, offset: num
   return valueStart
     ? new AppError(
         'NOT_AN_OBJECT',
-        400,
         `${where} at byte ${offset}: not a JSON object (starts with ${showByte(byte)})`,
       )
     : malformed(where, offset, `malformed JSON (unexpected ${showByte(byte)})`)
@@ -78,7 +77,6 @@ export class FramingContext {
     const max = this.options.eventsMax
     throw new AppError(
       'TOO_MANY_EVENTS',
-      413,
       `${this.label()} at byte ${offset}: more than eventsMax (${max}) events`,
     )
   }
@@ -87,7 +85,6 @@ export class FramingContext {
     const max = this.options.eventBytesMax
     return new AppError(
       'EVENT_TOO_LARGE',
-      413,
       `${where} at byte ${offset}: larger than eventBytesMax (${max} bytes)`,
     )
   }
@@ -96,7 +93,7 @@ export class FramingContext {
     try {
       return this.decoder.decode(bytes)
     } catch {
-      throw new AppError('INVALID_UTF8', 400, `${where} at byte ${offset}: invalid UTF-8`)
+      throw new AppError('INVALID_UTF8', `${where} at byte ${offset}: invalid UTF-8`)
     }
   }
 
