@@ -7,6 +7,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { readBody } from '../body.ts'
 import { AppError, badRequest, unauthorized } from '../errors.ts'
+import { depthExceededAt } from '../json-depth.ts'
 
 interface JsonBodyOptions {
   maxBytes: number
@@ -34,6 +35,9 @@ export function jsonBodyRoute(options: JsonBodyOptions) {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/** Deepest nesting of a management API request body; the deepest real one (a source) has three levels. */
+export const API_BODY_DEPTH_MAX = 64
+
 export async function readJsonBody(request: Request, options: JsonBodyOptions): Promise<unknown> {
   if (!options.authorized(request)) throw unauthorized()
   const bytes = await readBody(request, {
@@ -48,6 +52,14 @@ export async function readJsonBody(request: Request, options: JsonBodyOptions): 
     throw badRequest('request body is not valid UTF-8')
   }
   if (text.trim() === '') return {}
+  // No request of this API nests more than a few levels; refusing deep bodies before the parse keeps
+  // the validation after it (which walks the value recursively) linear in the body's size.
+  const deep = depthExceededAt(text, API_BODY_DEPTH_MAX)
+  if (deep >= 0) {
+    throw badRequest(
+      `request body nests objects and arrays deeper than ${API_BODY_DEPTH_MAX} levels (at character ${deep})`,
+    )
+  }
   try {
     return JSON.parse(text)
   } catch (error) {

@@ -11,11 +11,13 @@ import type { Config } from '../config/schema.ts'
 import { AppError, badRequest } from '../errors.ts'
 import type { EventLog } from '../eventlog/index.ts'
 import type { Registry } from '../registry/index.ts'
+import { canonicalId } from '../registry/sources.ts'
 import { planSearch, type SearchFilters } from '../search/plan.ts'
 import { instantOf } from '../search/predicate.ts'
 import { parseQuery, QueryError } from '../search/query.ts'
 import { countMatches, searchPage } from '../search/scan.ts'
 import { apiKeyCheck } from './guard.ts'
+import { integerParam, integerQuery } from './params.ts'
 
 export interface EventsDeps {
   registry: Registry
@@ -78,7 +80,7 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
     return {
       fromMs,
       toMs,
-      sourceIds: query.sourceId === undefined ? undefined : [query.sourceId],
+      sourceIds: query.sourceId === undefined ? undefined : [canonicalId(query.sourceId)],
       logType: query.logType,
       query: ast,
     }
@@ -93,7 +95,7 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
         const plan = planSearch(filtersOf(query))
         const page = await searchPage(log, plan, {
           ...budget,
-          limit: query.limit ?? LIMIT_DEFAULT,
+          limit: integerParam('limit', query.limit, { min: 1, max: LIMIT_MAX, fallback: LIMIT_DEFAULT }),
           responseBytesMax: limits.response_bytes_max,
           beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
         })
@@ -105,9 +107,7 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
       {
         query: t.Object({
           ...filterQuery,
-          limit: t.Optional(
-            t.Integer({ minimum: 1, maximum: LIMIT_MAX, description: `Default ${LIMIT_DEFAULT}.` }),
-          ),
+          limit: integerQuery(1, LIMIT_MAX, `Events per page, default ${LIMIT_DEFAULT}.`),
           cursor: t.Optional(t.String({ maxLength: 64, description: 'nextCursor of the previous page.' })),
         }),
         detail: { tags: ['search'], summary: 'Search events, newest first' },
@@ -158,13 +158,23 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
     )
 }
 
-/** A time parameter, read as the query language reads times: RFC 3339, or a date (midnight UTC). */
+/**
+ * A time parameter, read as the query language reads times: RFC 3339, or a date (midnight UTC). A time of
+ * day must say its offset from UTC: without one it names no instant, and guessing the server's zone or UTC
+ * would silently shift the window by hours.
+ */
 function instant(text: string, field: string): number {
   const time = instantOf(text)
   if (time === null)
     throw badRequest(`${field}: must be an RFC 3339 time such as 2026-11-28T12:00:00Z`, field)
+  if (!DATE_ONLY.test(text) && !ZONED.test(text)) {
+    throw badRequest(`${field}: give the time's offset from UTC, as in ${text}Z or ${text}+01:00`, field)
+  }
   return time.ms
 }
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
+const ZONED = /(?:[zZ]|[+-]\d{2}:?\d{2})$/
 
 const encodeCursor = (seq: number) => `${CURSOR_PREFIX}${seq.toString(36)}`
 

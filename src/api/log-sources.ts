@@ -6,7 +6,7 @@ import { Elysia, t } from 'elysia'
 import { badRequest } from '../errors.ts'
 import type { Registry } from '../registry/index.ts'
 import { RotateInput, Source, SourceInput } from '../registry/model.ts'
-import type { SourceChange, SourceRecord } from '../registry/sources.ts'
+import { canonicalId, type SourceChange, type SourceRecord } from '../registry/sources.ts'
 import { jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
 
@@ -34,6 +34,9 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
     .post(
       '',
       ({ body, set }) => {
+        if (body.integrationId !== undefined) {
+          throw badRequest('integrationId is set by the server; leave it out when creating', 'integrationId')
+        }
         set.status = 201
         return presentChange(sources.create(body))
       },
@@ -51,7 +54,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
     .put(
       '/:id',
       ({ params: { id }, body }) => {
-        if (body.integrationId !== undefined && body.integrationId !== id) {
+        if (body.integrationId !== undefined && canonicalId(body.integrationId) !== canonicalId(id)) {
           throw badRequest('integrationId in the body differs from the one in the path', 'integrationId')
         }
         return presentChange(sources.replace(id, body))

@@ -8,6 +8,7 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox'
 import { EVENTLOG_DEFAULTS } from '../eventlog/index.ts'
+import { EVENT_DEPTH_MAX } from '../json-depth.ts'
 
 const MIB = 1024 * 1024
 export const HOUR_MS = 3_600_000
@@ -156,6 +157,13 @@ export const ConfigSchema = T.Object(
           minimum: 64,
           maximum: 32 * MIB,
           description: 'Largest single event, in bytes of its JSON text or line. Larger: 413.',
+        }),
+        event_depth_max: T.Integer({
+          default: EVENT_DEPTH_MAX,
+          minimum: 2,
+          maximum: 4096,
+          description:
+            'Deepest nesting of objects and arrays in one event (the event itself is level 1). Deeper: 400.',
         }),
         body_timeout_ms: T.Integer({
           default: 30_000,

@@ -127,6 +127,7 @@ export function ingestRoute(deps: IngestDeps) {
         jsonArrayEnvelopeField: record.streamOptions.jsonArrayEnvelopeField,
         eventBytesMax: limits.event_bytes_max,
         eventsMax: limits.events_per_request_max,
+        eventDepthMax: limits.event_depth_max,
       },
       (event) => {
         const classified = classifier ? classifier.classify(event) : event

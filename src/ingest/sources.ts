@@ -6,7 +6,7 @@
  */
 import { AppError } from '../errors.ts'
 import type { Registry } from '../registry/index.ts'
-import type { SourceRecord } from '../registry/sources.ts'
+import { canonicalId, type SourceRecord } from '../registry/sources.ts'
 import { compileVerifier, type Verifier } from './auth/index.ts'
 
 export interface IngestSource {
@@ -33,8 +33,8 @@ export class SourceCache {
 
   /** The compiled source, or null when no source has this id. */
   get(requestedId: string): IngestSource | null {
-    // Ids are stored in lower case; keying the cache by that form lets a change evict every spelling.
-    const id = requestedId.toLowerCase()
+    // Keying the cache by the canonical form lets a change evict every spelling.
+    const id = canonicalId(requestedId)
     const entry = this.#entries.get(id)
     if (entry && entry.validUntilMs > this.options.clock()) return entry
     if (!UUID.test(id)) return null

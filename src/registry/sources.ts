@@ -176,10 +176,11 @@ export function createSourceStore(deps: {
     },
 
     list: (): SourceRecord[] => sql.all.all(now()).map(toRecord),
-    get: read,
+    get: (id: string) => read(canonicalId(id)),
 
     /** Replaces the configuration; the stored secret stays unless the request gives one or it no longer fits. */
-    replace(id: string, input: SourceInput): SourceChange {
+    replace(anyCaseId: string, input: SourceInput): SourceChange {
+      const id = canonicalId(anyCaseId)
       const config = configure(input)
       const change = db.transaction(() => {
         const before = read(id)
@@ -197,13 +198,15 @@ export function createSourceStore(deps: {
       return change
     },
 
-    remove(id: string): void {
+    remove(anyCaseId: string): void {
+      const id = canonicalId(anyCaseId)
       if (sql.remove.run(id).changes === 0) throw notFound(`no log source with integrationId ${id}`)
       changed(id)
     },
 
     /** Issues a new secret; the old one stays valid for `graceSeconds` beside it. */
-    rotate(id: string, input: RotateInput): SourceChange {
+    rotate(anyCaseId: string, input: RotateInput): SourceChange {
+      const id = canonicalId(anyCaseId)
       const change = db.transaction(() => {
         const source = read(id)
         const secret = chooseSecret(source, input, { generate: true })
@@ -222,7 +225,8 @@ export function createSourceStore(deps: {
     },
 
     /** Adds a log type to the source's list, first (the likeliest match for what it sends next). */
-    attachLogType(id: string, name: string): SourceRecord {
+    attachLogType(anyCaseId: string, name: string): SourceRecord {
+      const id = canonicalId(anyCaseId)
       const source = db.transaction(() => {
         const before = read(id)
         if (before.logTypes.includes(name)) return before
@@ -241,7 +245,8 @@ export function createSourceStore(deps: {
       return () => listeners.delete(listener)
     },
 
-    credentials(id: string): SourceCredentials {
+    credentials(anyCaseId: string): SourceCredentials {
+      const id = canonicalId(anyCaseId)
       const source = read(id)
       const rows = sql.secrets.all(id, now())
       return {
@@ -254,6 +259,12 @@ export function createSourceStore(deps: {
 }
 
 export type SourceStore = ReturnType<typeof createSourceStore>
+
+/**
+ * Ids are UUIDs, stored in lower case; RFC 9562 §4 makes their hex digits case-insensitive on input, so
+ * every way in (API paths, ingest URLs, the CLI) finds a source whatever case it was written in.
+ */
+export const canonicalId = (id: string) => id.toLowerCase()
 
 /** Each log type must name a schema, once: events could never be classified by one that does not exist. */
 function checkLogTypes(logTypes: readonly string[], known: (name: string) => boolean): void {

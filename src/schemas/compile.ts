@@ -16,6 +16,8 @@
  *   top level, not the `p_` ones, which are Inlet's).
  * - `array`, `object` and `json` take their JSON shapes, or a string holding one when `isEmbeddedJSON`.
  */
+
+import { depthExceededAt, EVENT_DEPTH_MAX } from '../json-depth.ts'
 import { IndicatorCollector } from './indicators.ts'
 import {
   ByteWriter,
@@ -175,6 +177,9 @@ function embedded(decode: Decoder): Decoder {
     const start = input.pos
     const text = input.stringFrom(input.readString())
     if (text === '') return NONE
+    // The string was no part of the event's nesting when ingest checked it, and JSON.stringify below
+    // recurses: it is held to the same depth as events are.
+    if (depthExceededAt(text, EVENT_DEPTH_MAX) >= 0) return failedAt(input, state, 'embedded JSON', start)
     let value: unknown
     try {
       value = JSON.parse(text)

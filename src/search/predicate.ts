@@ -129,21 +129,37 @@ const ORDERS: Record<'>' | '>=' | '<' | '<=', (sign: number) => boolean> = {
 }
 
 /**
+ * How deep the walk below follows nested values. Ingest refuses events deeper than `[ingest]
+ * event_depth_max` (at most 4096), but events stored before that limit existed may nest far deeper, and
+ * one of them must not overflow the stack of every search whose window holds it: below this depth nothing
+ * matches.
+ */
+export const WALK_DEPTH_MAX = 4096
+
+/**
  * Whether `test` holds for some value at `path` from `at` on. Arrays met on the way are walked in place (no
  * flattening); `spread` also applies the test to the elements of an array found at the end of the path.
  */
-function some(value: unknown, path: readonly Segment[], at: number, test: Test, spread: boolean): boolean {
+function some(
+  value: unknown,
+  path: readonly Segment[],
+  at: number,
+  test: Test,
+  spread: boolean,
+  depth = 0,
+): boolean {
   if (at === path.length && !(spread && Array.isArray(value))) return test(value)
-  if (typeof value !== 'object' || value === null) return false
+  if (typeof value !== 'object' || value === null || depth >= WALK_DEPTH_MAX) return false
   if (Array.isArray(value)) {
     const index = at < path.length ? path[at]!.index : -1
-    if (index >= 0) return index < value.length && some(value[index], path, at + 1, test, spread)
-    for (let k = 0; k < value.length; k++) if (some(value[k], path, at, test, spread)) return true
+    if (index >= 0) return index < value.length && some(value[index], path, at + 1, test, spread, depth + 1)
+    for (let k = 0; k < value.length; k++) if (some(value[k], path, at, test, spread, depth + 1)) return true
     return false
   }
   const key = path[at]!.key
   return (
-    Object.hasOwn(value, key) && some((value as Record<string, unknown>)[key], path, at + 1, test, spread)
+    Object.hasOwn(value, key) &&
+    some((value as Record<string, unknown>)[key], path, at + 1, test, spread, depth + 1)
   )
 }
 

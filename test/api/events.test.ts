@@ -71,6 +71,21 @@ describe('GET /events', () => {
     expect(ids(both.body)).toHaveLength(2)
   })
 
+  test('a time of day needs its offset from UTC; a date alone is midnight UTC', async () => {
+    for (const field of ['from', 'to']) {
+      const refused = await search(`?${field}=2026-11-28T00:00:00`)
+      expect(refused.status).toBe(400)
+      expect(refused.body.error.field).toBe(field)
+      expect(refused.body.message).toContain('offset from UTC')
+    }
+    expect((await search('?from=2026-11-27T00:00:00%2B01:00')).status).toBe(200)
+    expect((await search('?from=2026-11-27')).status).toBe(200)
+  })
+
+  test('a sourceId in upper case finds the same events', async () => {
+    expect((await search(`?sourceId=${b.toUpperCase()}`)).body.results).toHaveLength(2)
+  })
+
   test('pages follow nextCursor to the end, each event once', async () => {
     const first = await search('?limit=3')
     expect(first.body.results).toHaveLength(3)
@@ -89,7 +104,12 @@ describe('GET /events', () => {
     expect((await search('?from=yesterday')).body.message).toStartWith('from:')
     expect((await search('?from=2026-11-28T00:00:00Z&to=2026-11-27T00:00:00Z')).status).toBe(400)
     expect((await search('?cursor=nonsense')).body.message).toStartWith('cursor:')
-    expect((await search('?limit=10001')).status).toBe(400)
+    for (const limit of ['10001', '0', 'abc', '1.5', '']) {
+      const refused = await search(`?limit=${limit}`)
+      expect(refused.status).toBe(400)
+      expect(refused.body.error.field).toBe('limit')
+      expect(refused.body.message).toBe('limit: must be a whole number from 1 to 10000')
+    }
     expect((await search('?sourceId=not-an-id')).body.message).toStartWith('sourceId:')
     // A deleted source's events stay searchable until retention removes them.
     t.registry.sources.remove(b)

@@ -253,12 +253,45 @@ describe('create', () => {
     expect(t.registry.sources.get(body.integrationId).logTypes).toEqual(['Custom.App'])
   })
 
+  test('an integrationId in a create body is a 400 naming it: the server sets ids', async () => {
+    const { status, body } = await create({
+      integrationId: '00000000-0000-4000-8000-000000000000',
+      integrationLabel: 'x',
+      authMethod: 'None',
+    })
+    expect(status).toBe(400)
+    expect(body.error.field).toBe('integrationId')
+    expect(await count()).toBe(0)
+  })
+
   test('a duplicate label is 409, whatever its case', async () => {
     expect((await create({ integrationLabel: 'Okta', authMethod: 'None' })).status).toBe(201)
     const again = await create({ integrationLabel: 'okta', authMethod: 'Bearer' })
     expect(again.status).toBe(409)
     expect(again.body.error.field).toBe('integrationLabel')
     expect(await count()).toBe(1)
+  })
+
+  test('a deeply nested body is refused at once with a 400 on every body route, nothing stored', async () => {
+    const { body: source } = await create({ integrationLabel: 'kept', authMethod: 'Bearer' })
+    const id = source.integrationId
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`
+    const routes: [string, string][] = [
+      ['POST', '/log-sources/http'],
+      ['PUT', `/log-sources/http/${id}`],
+      ['POST', `/log-sources/http/${id}/rotate-secret`],
+      ['POST', `/log-sources/http/${id}/infer-schema`],
+      ['POST', '/schemas'],
+    ]
+    for (const [method, path] of routes) {
+      const response = await t.call(method, path, { body: deep })
+      expect({ path, status: response.status }).toEqual({ path, status: 400 })
+      expect(((await response.json()) as any).message).toBe(
+        'request body nests objects and arrays deeper than 64 levels (at character 320)',
+      )
+    }
+    expect(await count()).toBe(1)
+    expect(t.registry.sources.credentials(id).hashes).toHaveLength(1)
   })
 
   test('an oversized body is 413', async () => {
@@ -346,6 +379,24 @@ describe('read, replace, delete', () => {
     expect(mismatch.status).toBe(400)
     const read = (await (await t.call('GET', `/log-sources/http/${two.integrationId}`)).json()) as any
     expect(read.integrationLabel).toBe('two')
+  })
+
+  test('an id is found whatever the case of its hex digits, as on the ingest path', async () => {
+    const { body } = await create({ integrationLabel: 'Case', authMethod: 'Bearer' })
+    const upper = String(body.integrationId).toUpperCase()
+    expect((await t.call('GET', `/log-sources/http/${upper}`)).status).toBe(200)
+    const replaced = await t.call('PUT', `/log-sources/http/${upper}`, {
+      body: { integrationId: upper, integrationLabel: 'Case', authMethod: 'Bearer' },
+    })
+    expect(replaced.status).toBe(200)
+    expect(((await replaced.json()) as any).integrationId).toBe(body.integrationId)
+    expect((await t.call('POST', `/log-sources/http/${upper}/rotate-secret`)).status).toBe(200)
+    const ingest = await t.app.handle(
+      new Request(`${BASE_URL}/http/${upper}`, { method: 'POST', body: '{"a":1}' }),
+    )
+    expect(ingest.status).toBe(401)
+    expect((await t.call('DELETE', `/log-sources/http/${upper}`)).status).toBe(204)
+    expect(await count()).toBe(0)
   })
 
   test('delete is 204, then the source is gone', async () => {

@@ -236,6 +236,14 @@ describe('Lines', () => {
     ])
   })
 
+  test('a lone CR is part of its line: only LF ends a line, and a CR right before it is dropped', () => {
+    expect(values('a\rb\r\nc\rd\n\re\r', lines)).toEqual([
+      { message: 'a\rb' },
+      { message: 'c\rd' },
+      { message: '\re' },
+    ])
+  })
+
   test('invalid UTF-8 names the line', () => {
     const error = failure(concat('ok\n', 'é\n', Uint8Array.of(0x61, 0xff, 0x62), '\n'), lines)
     expect(error).toEqual({ code: 'INVALID_UTF8', status: 400, message: 'event 3 at byte 6: invalid UTF-8' })
@@ -336,7 +344,9 @@ describe('errors', () => {
       expect(frame(wrap(event(40)), { ...options, eventBytesMax: 40 })).toHaveLength(2)
       const error = failure(wrap(event(41)), { ...options, eventBytesMax: 40 })
       expect(error.status).toBe(413)
-      expect(error.message).toMatch(/^event 2 at byte \d+: larger than eventBytesMax \(40 bytes\)$/)
+      expect(error.message).toMatch(
+        /^event 2 at byte \d+: larger than \[ingest\] event_bytes_max \(40 bytes\)$/,
+      )
     }
   })
 
@@ -348,7 +358,7 @@ describe('errors', () => {
     expect(failure(envelope(14), records)).toEqual({
       code: 'EVENT_TOO_LARGE',
       status: 413,
-      message: 'envelope at byte 0: larger than eventBytesMax (40 bytes)',
+      message: 'envelope at byte 0: larger than [ingest] event_bytes_max (40 bytes)',
     })
   })
 
@@ -358,7 +368,7 @@ describe('errors', () => {
       framer.push(bytesOf(streamType === 'JsonArray' ? '[{"a":"' : '{"a":"'))
       expect(() => {
         for (let i = 0; i < 20; i++) framer.push(bytesOf('x'.repeat(10)))
-      }).toThrow(/larger than eventBytesMax/)
+      }).toThrow(/larger than \[ingest\] event_bytes_max/)
     }
   })
 
@@ -381,6 +391,44 @@ describe('errors', () => {
   })
 })
 
+describe('nesting depth', () => {
+  const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+  const tooDeep = (event: number, offset: number, max = 512) => ({
+    code: 'EVENT_TOO_DEEP',
+    status: 400,
+    message: `event ${event} at byte ${offset}: objects and arrays nested deeper than [ingest] event_depth_max (${max} levels)`,
+  })
+
+  test('an event of exactly eventDepthMax levels passes, one level more is a 400 naming event and byte', () => {
+    expect(frame(nested(512))).toHaveLength(1)
+    // The 513th level opens at byte 5 + 511 of the event: after `{"a":` and 511 brackets.
+    expect(failure(`{"n":1}\n${nested(513)}\n`)).toEqual(tooDeep(2, 8 + 5 + 511))
+    expect(failure(nested(30_000))).toEqual(tooDeep(1, 516))
+  })
+
+  test('every stream type refuses it, on the fast path and the slow one', () => {
+    const deep = nested(600)
+    const cases: [string, Options][] = [
+      [`${deep}\n`, { streamType: 'JSON' }],
+      [`{"x":1}${deep}`, { streamType: 'JSON' }],
+      [`{\n"a":${'['.repeat(599)}${']'.repeat(599)}\n}`, { streamType: 'JSON' }],
+      [`[{"x":1},${deep}]`, { streamType: 'JsonArray' }],
+      [`{"Records":[${deep}]}`, { streamType: 'JsonArray', jsonArrayEnvelopeField: 'Records' }],
+      [`text\n${deep}\n`, { streamType: 'Lines' }],
+      [
+        cloudWatch('DATA_MESSAGE', [{ id: '1', timestamp: 1, message: deep }]),
+        { streamType: 'CloudWatchLogs' },
+      ],
+    ]
+    for (const [body, options] of cases) expect(failure(body, options).code).toBe('EVENT_TOO_DEEP')
+  })
+
+  test('the limit is a setting', () => {
+    expect(frame(nested(3), { eventDepthMax: 3 })).toHaveLength(1)
+    expect(failure(nested(4), { eventDepthMax: 3 })).toEqual(tooDeep(1, 7, 3))
+  })
+})
+
 describe('chunking', () => {
   const big = `{"text":"${'é'.repeat(30)}\\\\\\"${'\\\\'.repeat(3)}"}`
   const corpus: [Body, Options][] = [
@@ -398,6 +446,8 @@ describe('chunking', () => {
     [`${' '.repeat(30)}\n${' '.repeat(30)}x\n`, { streamType: 'Lines', eventBytesMax: 25 }],
     [`${'y'.repeat(25)}\r\n${'y'.repeat(26)}\r\n`, { streamType: 'Lines', eventBytesMax: 25 }],
     [`{"a":"${'z'.repeat(20)}"}`, { streamType: 'JSON', eventBytesMax: 27 }],
+    [`{"a":1}\n{"b":[[[{"c":[]}]]]}\n`, { streamType: 'JSON', eventDepthMax: 5 }],
+    [`{"a":[[1]]}\n{"b":[[[{"c":[]}]]]}\n`, { streamType: 'Lines', eventDepthMax: 5 }],
     [concat('{"a":"', Uint8Array.of(0xe2, 0x82), '"}'), { streamType: 'JSON' }],
     [concat(Uint8Array.of(0xef, 0xbb), 'x\n'), { streamType: 'Lines' }],
     ['[{"a":1},{"b":2},]', { streamType: 'JsonArray' }],

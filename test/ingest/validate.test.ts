@@ -3,7 +3,8 @@
  * valid or broken, they must agree on whether it is one JSON object.
  */
 import { describe, expect, test } from 'bun:test'
-import { DEPTH_MAX, validateObject } from '../../src/ingest/framing/validate.ts'
+import { validateObject } from '../../src/ingest/framing/validate.ts'
+import { EVENT_DEPTH_MAX } from '../../src/json-depth.ts'
 import { seededRandom } from '../helpers.ts'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
@@ -113,9 +114,9 @@ describe('validateObject', () => {
     expect(reserved('{"x":"p_a"}')).toBe(false)
   })
 
-  test(`nesting deeper than ${DEPTH_MAX} is refused`, () => {
+  test(`nesting deeper than ${EVENT_DEPTH_MAX} is refused`, () => {
     const nested = (depth: number) => encoder.encode(`${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`)
-    expect(verdict(nested(DEPTH_MAX))).toBe(true)
-    expect(verdict(nested(DEPTH_MAX + 1))).toBe(false)
+    expect(verdict(nested(EVENT_DEPTH_MAX))).toBe(true)
+    expect(verdict(nested(EVENT_DEPTH_MAX + 1))).toBe(false)
   })
 })

@@ -15,6 +15,7 @@ import { type FramingContext, malformed, notAnObject, type Stage } from './conte
 import type { FramedEvent } from './index.ts'
 import { ArrayStage } from './json-array.ts'
 import { CLOSE_BRACE, isBlank, OPEN_BRACE } from './scan.ts'
+import { validateObject } from './validate.ts'
 
 const CONTROL_MESSAGE = 'CONTROL_MESSAGE'
 
@@ -78,8 +79,11 @@ function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, offset:
     const text = message.slice(start, end)
     const value = parseOrUndefined(text)
     if (value !== undefined) {
+      const json = encoder.encode(text)
+      const validation = validateObject(json, 0, json.length, ctx.options.eventDepthMax)
+      if (validation.tooDeep) throw ctx.tooDeep(offset)
       const reservedKeys = Object.keys(value).some((key) => key.startsWith('p_'))
-      return { value, json: encoder.encode(text), reservedKeys, timeMs }
+      return { value, json, reservedKeys, timeMs }
     }
   }
   return { value: { message }, json: null, reservedKeys: false, timeMs, line: message }

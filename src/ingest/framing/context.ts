@@ -47,6 +47,9 @@ export function notAnObject(byte: number | undefined, where: string, offset: num
     : malformed(where, offset, `malformed JSON (unexpected ${showByte(byte)})`)
 }
 
+/** The options with every default applied. */
+export type FramingSettings = FramingOptions & { eventDepthMax: number }
+
 export class FramingContext {
   /** Events emitted so far. */
   events = 0
@@ -56,7 +59,7 @@ export class FramingContext {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
   constructor(
-    readonly options: FramingOptions,
+    readonly options: FramingSettings,
     private readonly sink: (event: FramedEvent) => void,
   ) {}
 
@@ -77,7 +80,7 @@ export class FramingContext {
     const max = this.options.eventsMax
     throw new AppError(
       'TOO_MANY_EVENTS',
-      `${this.label()} at byte ${offset}: more than eventsMax (${max}) events`,
+      `${this.label()} at byte ${offset}: more than [ingest] events_per_request_max (${max}) events`,
     )
   }
 
@@ -85,7 +88,7 @@ export class FramingContext {
     const max = this.options.eventBytesMax
     return new AppError(
       'EVENT_TOO_LARGE',
-      `${where} at byte ${offset}: larger than eventBytesMax (${max} bytes)`,
+      `${where} at byte ${offset}: larger than [ingest] event_bytes_max (${max} bytes)`,
     )
   }
 
@@ -105,10 +108,24 @@ export class FramingContext {
     }
   }
 
-  /** The fast path's attempt: the event, or undefined when the bytes are not one valid UTF-8 JSON object. */
-  tryEvent(bytes: Uint8Array): FramedEvent | undefined {
-    const validation = validateObject(bytes, 0, bytes.length)
-    return validation.errorAt < 0 ? new JsonEvent(bytes, validation.reservedKeys) : undefined
+  /**
+   * The fast path's attempt: the event, or undefined when the bytes (at body offset `offset`) are not one
+   * valid UTF-8 JSON object. An object nested deeper than eventDepthMax is refused outright, whichever
+   * path found it: no other reading of those bytes would make it acceptable.
+   */
+  tryEvent(bytes: Uint8Array, offset: number): FramedEvent | undefined {
+    const validation = validateObject(bytes, 0, bytes.length, this.options.eventDepthMax)
+    if (validation.errorAt < 0) return new JsonEvent(bytes, validation.reservedKeys)
+    if (validation.tooDeep) throw this.tooDeep(offset + validation.errorAt)
+    return undefined
+  }
+
+  tooDeep(offset: number, where = this.label()): AppError {
+    const max = this.options.eventDepthMax
+    return new AppError(
+      'EVENT_TOO_DEEP',
+      `${where} at byte ${offset}: objects and arrays nested deeper than [ingest] event_depth_max (${max} levels)`,
+    )
   }
 
   /** Parses one delimited value that starts with '{', which JSON.parse can only turn into an object. */
@@ -119,11 +136,11 @@ export class FramingContext {
 
   /**
    * Emits a delimited object as the sender wrote it. Bytes the validator refuses are parsed after all,
-   * for JSON.parse's own account of what is wrong (or, past the validator's depth limit, the value).
+   * for JSON.parse's own account of what is wrong.
    */
   emitObject(bytes: Uint8Array, offset: number): void {
     if (bytes.length > this.options.eventBytesMax) throw this.tooLarge(offset)
-    const event = this.tryEvent(bytes)
+    const event = this.tryEvent(bytes, offset)
     if (event) {
       this.emit(event, offset)
       return

@@ -19,6 +19,7 @@ import { FramingContext, type Stage } from './context.ts'
 
 export { JsonEvent } from './context.ts'
 
+import { EVENT_DEPTH_MAX } from '../../json-depth.ts'
 import { JsonStage } from './json.ts'
 import { jsonArrayStage } from './json-array.ts'
 import { LinesStage } from './lines.ts'
@@ -58,6 +59,8 @@ export interface FramingOptions {
   eventBytesMax: number
   /** Most events per request. */
   eventsMax: number
+  /** Deepest nesting of objects and arrays in an event (the event itself is level 1); default 512. */
+  eventDepthMax?: number
 }
 
 export interface Framer {
@@ -73,11 +76,17 @@ export interface Framer {
 const BOM = Uint8Array.of(0xef, 0xbb, 0xbf)
 
 export function createFramer(options: FramingOptions, emit: (event: FramedEvent) => void): Framer {
-  const { eventBytesMax, eventsMax, jsonArrayEnvelopeField: envelope } = options
+  const {
+    eventBytesMax,
+    eventsMax,
+    eventDepthMax = EVENT_DEPTH_MAX,
+    jsonArrayEnvelopeField: envelope,
+  } = options
+  assert(Number.isSafeInteger(eventDepthMax) && eventDepthMax > 0, 'eventDepthMax is a positive integer')
   assert(Number.isSafeInteger(eventBytesMax) && eventBytesMax > 0, 'eventBytesMax is a positive integer')
   assert(Number.isSafeInteger(eventsMax) && eventsMax >= 0, 'eventsMax is a non-negative integer')
   assert(!envelope || envelope.split('.').every(Boolean), 'jsonArrayEnvelopeField has no empty segment')
-  const ctx = new FramingContext(options, emit)
+  const ctx = new FramingContext({ ...options, eventDepthMax }, emit)
   let stage = firstStage(ctx, options)
   /** Auto has not seen a non-blank byte yet; meanwhile the Lines stage holds the leading blanks. */
   let deciding = options.streamType === 'Auto'

@@ -82,7 +82,7 @@ export class JsonStage implements Stage {
         if (lf < n) {
           const end = trimEnd(chunk, pos, lf)
           if (chunk[end - 1] === CLOSE_BRACE && end - pos <= max) {
-            const event = this.ctx.tryEvent(chunk.subarray(pos, end))
+            const event = this.ctx.tryEvent(chunk.subarray(pos, end), base + pos)
             if (event !== undefined) {
               this.ctx.emit(event, base + pos)
               pos = lf + 1

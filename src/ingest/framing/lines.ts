@@ -90,7 +90,7 @@ export class LinesStage implements Stage {
     const last = trimEnd(bytes, start, end)
     if (bytes[start] === OPEN_BRACE && bytes[last - 1] === CLOSE_BRACE) {
       const json = bytes.subarray(start, last)
-      const event = this.ctx.tryEvent(owned ? json : json.slice())
+      const event = this.ctx.tryEvent(owned ? json : json.slice(), offset + start)
       if (event !== undefined) {
         this.ctx.emit(event, offset)
         return

@@ -10,15 +10,16 @@
  * Inlet adds, because such an event cannot simply have ours appended.
  */
 
-/** Nesting deeper than this is refused; JSON.parse would take it, but no log event needs it. */
-export const DEPTH_MAX = 512
-
 export interface Validation {
   /** -1 when valid, else the offset of the first byte that is not. */
   errorAt: number
+  /** The byte at `errorAt` opens an object or array deeper than the limit (the rest was not looked at). */
+  tooDeep: boolean
   /** The object has a top-level key that starts with `p_`. */
   reservedKeys: boolean
 }
+
+import { EVENT_DEPTH_MAX } from '../../json-depth.ts'
 
 enum Byte {
   Tab = 0x09,
@@ -44,19 +45,29 @@ enum Byte {
   CloseBrace = 0x7d,
 }
 
-const result: Validation = { errorAt: -1, reservedKeys: false }
+const result: Validation = { errorAt: -1, tooDeep: false, reservedKeys: false }
 /** Container kinds by depth: true for an object, false for an array. Reused: validation is synchronous. */
-const objects: boolean[] = new Array(DEPTH_MAX + 1).fill(false)
+let objects: boolean[] = new Array(EVENT_DEPTH_MAX + 1).fill(false)
 
-/** Validates `bytes[start, end)` as one JSON object. The returned object is reused by the next call. */
-export function validateObject(bytes: Uint8Array, start: number, end: number): Validation {
+/**
+ * Validates `bytes[start, end)` as one JSON object nested at most `depthMax` levels (the object itself
+ * is level 1). The returned object is reused by the next call.
+ */
+export function validateObject(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  depthMax = EVENT_DEPTH_MAX,
+): Validation {
+  if (objects.length <= depthMax) objects = new Array(depthMax + 1).fill(false)
   result.reservedKeys = false
-  result.errorAt = bytes[start] === Byte.OpenBrace ? walk(bytes, start, end) : start
+  result.tooDeep = false
+  result.errorAt = bytes[start] === Byte.OpenBrace ? walk(bytes, start, end, depthMax) : start
   return result
 }
 
 /** The grammar as a loop over containers; returns -1 or the offset of the first bad byte. */
-function walk(bytes: Uint8Array, start: number, end: number): number {
+function walk(bytes: Uint8Array, start: number, end: number, depthMax: number): number {
   let i = start + 1
   let depth = 1
   objects[1] = true
@@ -98,7 +109,10 @@ function walk(bytes: Uint8Array, start: number, end: number): number {
         c = bytes[i]!
       }
       if (c === Byte.OpenBrace || c === Byte.OpenBracket) {
-        if (depth === DEPTH_MAX) return i
+        if (depth === depthMax) {
+          result.tooDeep = true
+          return i
+        }
         objects[++depth] = c === Byte.OpenBrace
         i++
         opened = true
