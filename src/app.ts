@@ -59,6 +59,7 @@ export function createApp(deps: AppDeps) {
         registry: deps.registry,
         log: deps.log,
         logQueueBytesMax: deps.config.log.queue_bytes_max,
+        trustedProxies: deps.config.server.trusted_proxies,
         counters: deps.counters,
         logger: deps.logger,
         clock: deps.clock,

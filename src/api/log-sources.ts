@@ -95,6 +95,7 @@ export function toApiSource(source: SourceRecord, baseUrl: string) {
     authUsername: optional(source.authUsername),
     previousSecretExpiresAt: source.previousSecretExpiresAt,
     noDataAlarm: source.noDataAlarmMinutes === null ? null : { minutesThreshold: source.noDataAlarmMinutes },
+    allowedCidrs: source.allowedCidrs,
     url: `${baseUrl}/http/${source.id}`,
     createdAt: source.createdAt,
     lastModified: source.lastModified,

@@ -55,6 +55,7 @@ create options:
   --envelope-field PATH    JsonArray: path of the array, e.g. Records
   --log-type NAME          schema to classify against (repeatable)
   --no-data-minutes N|off  SOURCE_NO_DATA alarm threshold (default 1440)
+  --allowed-cidr RANGE     address or CIDR range senders may connect from (repeatable; default any)
 
 Common flags:
   --server URL     server to talk to (default $INLET_SERVER or http://127.0.0.1:8080)

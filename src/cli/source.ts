@@ -23,6 +23,7 @@ const OPTIONS = {
   'stream-type': { type: 'string' },
   'envelope-field': { type: 'string' },
   'log-type': { type: 'string', multiple: true },
+  'allowed-cidr': { type: 'string', multiple: true },
   'no-data-minutes': { type: 'string' },
   grace: { type: 'string' },
 } as const
@@ -97,6 +98,7 @@ function createBody(values: Values): Record<string, unknown> {
     authHmacAlg: values['hmac-alg'],
     authHmacScheme: values['hmac-scheme'],
     authUsername: values.username,
+    allowedCidrs: values['allowed-cidr'],
   }
   if (values.secret !== undefined) body[secretFieldOf(auth)] = values.secret
   if (values['envelope-field'] !== undefined)
@@ -132,6 +134,7 @@ const SHOWN_FIELDS = [
   'logStreamType',
   'logTypes',
   'noDataAlarm',
+  'allowedCidrs',
   'previousSecretExpiresAt',
   'createdAt',
   'lastModified',

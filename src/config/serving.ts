@@ -3,6 +3,7 @@
  * address is served only over TLS unless the operator says a proxy in front terminates it.
  */
 import { isIP } from 'node:net'
+import { parseCidr } from '../cidr.ts'
 import type { Config } from './schema.ts'
 
 export interface ListenAddress {
@@ -57,5 +58,9 @@ export function checkServing(config: Config): string[] {
       problems.push(`public_url: expected an http(s) URL, got ${JSON.stringify(config.public_url)}`)
     }
   }
+  config.server.trusted_proxies.forEach((text, index) => {
+    const range = parseCidr(text)
+    if (typeof range === 'string') problems.push(`server.trusted_proxies[${index}]: ${range}`)
+  })
   return problems
 }

@@ -3,8 +3,8 @@
  * in the log. `ingest` below runs the stages in order, and only it knows the order; the stages never
  * import each other:
  *
- *   limits → auth (headers) → rate limit → read body → auth (HMAC over the raw body) → decode →
- *   framing → classify and stamp → log.append → 200 {"accepted": N}
+ *   limits → client address → auth (headers) → rate limit → read body → auth (HMAC over the raw body) →
+ *   decode → framing → classify and stamp → log.append → 200 {"accepted": N}
  *
  * A request is atomic: its events are built in memory (bounded by the limits) and appended as one batch,
  * so a bad event anywhere stores nothing. The route is registered with `parse: 'none'` so that Elysia
@@ -20,8 +20,10 @@ import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { releasedBytes } from '../runtime/memory.ts'
+import { peerAddress } from '../runtime/serve.ts'
 import { Admission } from './admission.ts'
 import type { AuthOutcome } from './auth/index.ts'
+import { ClientAddress } from './client-address.ts'
 import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
 import { DeliveryMemory } from './dedup.ts'
 import { createFramer, type FramedEvent } from './framing/index.ts'
@@ -48,6 +50,8 @@ export interface IngestDeps {
   log: EventLog
   /** The log's queue limit (`[log] queue_bytes_max`); new requests wait out while it is half full. */
   logQueueBytesMax: number
+  /** `[server] trusted_proxies`: peers that may name the client in Forwarded or X-Forwarded-For. */
+  trustedProxies: readonly string[]
   counters: IngestCounters
   logger: Logger
   clock?: () => number
@@ -68,6 +72,7 @@ export function ingestRoute(deps: IngestDeps) {
     logQueueBytes: () => log.queuedBytes(),
     logQueueHighBytes: deps.logQueueBytesMax / 2,
   })
+  const clientAddress = new ClientAddress(deps.trustedProxies)
   const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
   const deliveries = new DeliveryMemory(toleranceMs, clock)
   const retryAfter = { 'retry-after': String(limits.retry_after_seconds) }
@@ -76,6 +81,10 @@ export function ingestRoute(deps: IngestDeps) {
     const { record, verifier } = source
     const head = headBytes(request, pathAndQuery(request.url))
     if (head > limits.request_bytes_max) throw requestTooLarge(limits.request_bytes_max)
+    if (source.allowedFrom) {
+      const client = clientAddress.of(request, peerAddress(request))
+      if (client === null || !source.allowedFrom.has(client)) throw addressNotAllowed(client)
+    }
     admission.admit()
     const early = verifier.checkHeaders(request.headers, clock())
     if (!early.ok) throw authFailed(early)
@@ -221,6 +230,11 @@ function methodNotAllowed({ request }: { request: Request }): never {
   throw new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use POST`, {
     headers: { allow: 'POST' },
   })
+}
+
+function addressNotAllowed(client: string | null): AppError {
+  const who = client === null ? 'the client address could not be determined; it' : `client address ${client}`
+  return new AppError('ADDRESS_NOT_ALLOWED', `${who} is not in this source's allowedCidrs`)
 }
 
 function authError(outcome: Extract<AuthOutcome, { ok: false }>): AppError {

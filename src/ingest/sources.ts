@@ -4,6 +4,7 @@
  * ends by the clock, not by a change, so an entry holding a previous secret is rebuilt when that secret
  * expires.
  */
+import { CidrSet } from '../cidr.ts'
 import { AppError } from '../errors.ts'
 import type { Registry } from '../registry/index.ts'
 import { canonicalId, type SourceRecord } from '../registry/sources.ts'
@@ -12,6 +13,8 @@ import { compileVerifier, type Verifier } from './auth/index.ts'
 export interface IngestSource {
   record: SourceRecord
   verifier: Verifier
+  /** The ranges senders may connect from; null when any address may. */
+  allowedFrom: CidrSet | null
 }
 
 interface Entry extends IngestSource {
@@ -59,6 +62,8 @@ export class SourceCache {
         box: this.registry.secretBox,
         timestampToleranceMs: this.options.timestampToleranceMs,
       }),
+      allowedFrom:
+        credentials.source.allowedCidrs.length > 0 ? new CidrSet(credentials.source.allowedCidrs) : null,
       validUntilMs: expires === null ? Number.POSITIVE_INFINITY : Date.parse(expires),
     }
   }

@@ -69,6 +69,8 @@ export const MIGRATIONS: readonly string[] = [
    -- (no source) as equal to each other, which NULLs otherwise never are.
    CREATE UNIQUE INDEX system_errors_open ON system_errors (type, IFNULL(source_id, '')) WHERE state = 'open';
    CREATE INDEX system_errors_resolved ON system_errors (resolved_at) WHERE state = 'resolved';`,
+  // The address ranges a source's senders may connect from, a JSON array of CIDR texts; [] is any.
+  `ALTER TABLE sources ADD COLUMN allowed_cidrs TEXT NOT NULL DEFAULT '[]';`,
 ]
 
 export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): number {

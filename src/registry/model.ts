@@ -28,6 +28,8 @@ const literals = <V extends string>(values: readonly V[], description: string) =
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 const SECRET = { minLength: 8, maxLength: 1024 }
 const NO_DATA_MINUTES = { minimum: 15, maximum: 43_200 }
+/** Enough for every range GitHub, Stripe, Slack and the like publish for their webhook senders. */
+export const ALLOWED_CIDRS_MAX = 256
 
 export const NoDataAlarm = T.Object(
   {
@@ -101,6 +103,14 @@ export const SourceInput = T.Object(
         description: 'SOURCE_NO_DATA alarm; null turns it off. A new source has it on at 1440 minutes.',
       }),
     ),
+    allowedCidrs: T.Optional(
+      T.Array(T.String({ minLength: 1, maxLength: 64 }), {
+        maxItems: ALLOWED_CIDRS_MAX,
+        description:
+          'Addresses or CIDR ranges (IPv4, IPv6) senders may connect from, e.g. 192.30.252.0/22; empty: any. ' +
+          'Others get 403.',
+      }),
+    ),
     ...ReadOnlyFields,
   },
   { additionalProperties: false },
@@ -144,6 +154,7 @@ export const Source = T.Object({
   authBearerToken: T.Optional(T.String({ description: 'Only in the response that set it.' })),
   previousSecretExpiresAt: T.Union([T.String(), T.Null()]),
   noDataAlarm: T.Union([NoDataAlarm, T.Null()]),
+  allowedCidrs: T.Array(T.String(), { description: 'Empty: senders may connect from any address.' }),
   url: T.String(),
   createdAt: T.String(),
   lastModified: T.String(),

@@ -3,6 +3,7 @@
  * defaults of each HMAC scheme, and the form of a Standard Webhooks secret. Pure: input in, a normalised
  * configuration (or a 400 naming the field) out.
  */
+import { parseCidr } from '../cidr.ts'
 import { badRequest } from '../errors.ts'
 import {
   type AuthMethod,
@@ -25,6 +26,8 @@ export interface SourceConfig {
   authHmacAlg: HmacAlg | null
   authHmacScheme: HmacScheme | null
   authUsername: string | null
+  /** Ranges senders may connect from, as given (each one valid); empty: any address. */
+  allowedCidrs: string[]
 }
 
 /**
@@ -82,6 +85,7 @@ export function normalizeSource(input: SourceInput): SourceConfig {
     authHmacAlg: null,
     authHmacScheme: null,
     authUsername: input.authUsername ?? null,
+    allowedCidrs: allowedCidrsOf(input.allowedCidrs ?? []),
   }
   if (method === 'SharedSecret' && config.authHeaderKey === null) {
     throw badRequest('authHeaderKey is required for authMethod SharedSecret', 'authHeaderKey')
@@ -95,6 +99,15 @@ export function normalizeSource(input: SourceInput): SourceConfig {
       throw badRequest('authUsername must not contain ":" (RFC 7617)', 'authUsername')
   }
   return config
+}
+
+function allowedCidrsOf(texts: readonly string[]): string[] {
+  return texts.map((text, index) => {
+    const range = parseCidr(text.trim())
+    if (typeof range === 'string')
+      throw badRequest(`allowedCidrs[${index}]: ${range}`, `allowedCidrs.${index}`)
+    return text.trim()
+  })
 }
 
 function applyHmacDefaults(config: SourceConfig, input: SourceInput) {

@@ -50,6 +50,7 @@ interface SourceRow {
   auth_hmac_alg: SourceConfig['authHmacAlg']
   auth_hmac_scheme: SourceConfig['authHmacScheme']
   auth_username: string | null
+  allowed_cidrs: string
   created_at: string
   last_modified: string
   previous_expires_at: string | null
@@ -88,12 +89,13 @@ export function createSourceStore(deps: {
     labelTaken: db.prepare<{ id: string }>('SELECT id FROM sources WHERE label = ? AND id != ?'),
     insert: db.prepare(
       `INSERT INTO sources (label, log_types, stream_type, stream_options, auth_method, auth_header_key,
-         auth_hmac_alg, auth_hmac_scheme, auth_username, id, created_at, last_modified)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         auth_hmac_alg, auth_hmac_scheme, auth_username, allowed_cidrs, id, created_at, last_modified)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     update: db.prepare(
       `UPDATE sources SET label = ?, log_types = ?, stream_type = ?, stream_options = ?, auth_method = ?,
-         auth_header_key = ?, auth_hmac_alg = ?, auth_hmac_scheme = ?, auth_username = ?, last_modified = ?
+         auth_header_key = ?, auth_hmac_alg = ?, auth_hmac_scheme = ?, auth_username = ?, allowed_cidrs = ?,
+         last_modified = ?
        WHERE id = ?`,
     ),
     touch: db.prepare('UPDATE sources SET last_modified = ? WHERE id = ?'),
@@ -156,6 +158,7 @@ export function createSourceStore(deps: {
       c.authHmacAlg,
       c.authHmacScheme,
       c.authUsername,
+      JSON.stringify(c.allowedCidrs),
     ] as const
 
   return {
@@ -293,6 +296,7 @@ function toRecord(row: SourceRow): SourceRecord {
     authHmacAlg: row.auth_hmac_alg,
     authHmacScheme: row.auth_hmac_scheme,
     authUsername: row.auth_username,
+    allowedCidrs: JSON.parse(row.allowed_cidrs),
     createdAt: row.created_at,
     lastModified: row.last_modified,
     previousSecretExpiresAt: row.previous_expires_at,

@@ -129,6 +129,17 @@ describe('loadConfig', () => {
     ).not.toThrow()
   })
 
+  test('trusted_proxies: comma-separated in the environment, each entry an address or range', () => {
+    const { config } = loadConfig({ env: { INLET_SERVER_TRUSTED_PROXIES: '10.0.0.0/8, ::1,' }, flags: {} })
+    expect(config.server.trusted_proxies).toEqual(['10.0.0.0/8', '::1'])
+    const problems = problemsOf(() =>
+      loadConfig({ env: { INLET_SERVER_TRUSTED_PROXIES: '10.0.0.0/8,proxy.local' }, flags: {} }),
+    )
+    expect(problems).toEqual([
+      'server.trusted_proxies[1]: "proxy.local" is not an IPv4 or IPv6 address or CIDR range',
+    ])
+  })
+
   test('TLS needs both files; public_url must be an http(s) URL', () => {
     const problems = problemsOf(() =>
       loadConfig({ file: 'config/inlet.toml', env: {}, flags: { tls_cert: 'c.pem', public_url: 'ftp://x' } }),

@@ -52,7 +52,13 @@ describe('HTTP/1.1 on the wire', () => {
   let id: string
 
   beforeAll(async () => {
-    inlet = await startInlet({ env: { INLET_API_KEY: API_KEY, INLET_SERVER_HEAD_TIMEOUT_MS: '800' } })
+    inlet = await startInlet({
+      env: {
+        INLET_API_KEY: API_KEY,
+        INLET_SERVER_HEAD_TIMEOUT_MS: '800',
+        INLET_SERVER_TRUSTED_PROXIES: '127.0.0.1',
+      },
+    })
     port = Number(new URL(inlet.url).port)
     const created = await fetch(`${inlet.url}/log-sources/http`, {
       method: 'POST',
@@ -128,6 +134,31 @@ describe('HTTP/1.1 on the wire', () => {
     const { received, closed } = await exchange(port, 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n', 5000)
     expect(responses(received).map((r) => r.status)).toEqual([200])
     expect(closed).toBe(true)
+  })
+
+  test("the connection's address decides allowedCidrs; a trusted proxy may name the client", async () => {
+    const create = async (allowedCidrs: string[]) => {
+      const response = await fetch(`${inlet.url}/log-sources/http`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          integrationLabel: `cidr-${allowedCidrs[0]}`,
+          authMethod: 'None',
+          allowedCidrs,
+        }),
+      })
+      return ((await response.json()) as { integrationId: string }).integrationId
+    }
+    const send = (id: string, headers: Record<string, string> = {}) =>
+      fetch(`${inlet.url}/http/${id}`, { method: 'POST', headers, body: '{"tag":"cidr"}' })
+    const loopback = await create(['127.0.0.0/8'])
+    const office = await create(['10.0.0.0/8'])
+    expect((await send(loopback)).status).toBe(200)
+    expect((await send(office)).status).toBe(403)
+    // 127.0.0.1 is a trusted proxy in this server's configuration, so it may say who it forwards.
+    expect((await send(office, { 'x-forwarded-for': '10.1.2.3' })).status).toBe(200)
+    expect((await send(loopback, { 'x-forwarded-for': '10.1.2.3' })).status).toBe(403)
+    expect(await count('cidr')).toBe(2)
   })
 
   test('a client that disconnects mid-body stores nothing', async () => {

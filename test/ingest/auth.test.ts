@@ -38,6 +38,7 @@ function record(overrides: Partial<SourceRecord>): SourceRecord {
     authHmacAlg: null,
     authHmacScheme: null,
     authUsername: null,
+    allowedCidrs: [],
     createdAt: '2026-11-28T11:00:00.000Z',
     lastModified: '2026-11-28T11:00:00.000Z',
     previousSecretExpiresAt: null,
