@@ -1,6 +1,7 @@
 /**
- * Runs the real server as a child process on port 0 with a temporary data directory: the source tree
- * through Bun by default, or the compiled binary when INLET_BIN names one (CI's smoke test).
+ * Runs the real server as a child process on port 0 with a temporary data directory (or the caller's,
+ * to restart a server on the data it left): the source tree through Bun by default, or the compiled
+ * binary when INLET_BIN names one (CI's smoke test).
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -22,12 +23,19 @@ export interface RunningInlet {
   stdout: string[]
   /** SIGTERM, then the exit code, everything written to stderr and the events the log holds. */
   stop(): Promise<{ code: number | null; stderr: string; events: Record<string, unknown>[] }>
+  /** SIGKILL, as a crash or power cut would end it; the data directory is left as the server left it. */
+  kill(): Promise<{ stderr: string }>
 }
 
+/**
+ * Starts a server. With `dataDir` it serves that directory and never removes it: the caller owns it and
+ * may start a server on it again. Pass INLET_API_KEY in `env` then, since the key file is written
+ * only on the first start.
+ */
 export async function startInlet(
-  options: { args?: string[]; env?: Record<string, string> } = {},
+  options: { args?: string[]; env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<RunningInlet> {
-  const dir = tempDir('inlet-e2e-')
+  const dir = options.dataDir ? { path: options.dataDir, [Symbol.dispose]: () => {} } : tempDir('inlet-e2e-')
   const child = spawn(
     [...INLET_COMMAND, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir.path, ...(options.args ?? [])],
     {
@@ -42,6 +50,8 @@ export async function startInlet(
   const decoder = new TextDecoder()
   let buffered = ''
   const deadline = Date.now() + 15_000
+  // A server that hangs before printing anything would leave the read below waiting forever.
+  const hung = setTimeout(() => child.kill('SIGKILL'), 15_000)
   let url: string | undefined
   while (!url && Date.now() < deadline) {
     const { done, value } = await reader.read()
@@ -52,11 +62,12 @@ export async function startInlet(
     stdout.push(...lines)
     url = stdout.map((line) => /listening on (\S+)/.exec(line)?.[1]).find(Boolean)
   }
+  clearTimeout(hung)
   if (!url) {
     child.kill()
-    const stderr = await new Response(child.stderr).text()
+    const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()])
     dir[Symbol.dispose]()
-    throw new Error(`server did not start: ${stdout.join('\n')}\n${stderr}`)
+    throw new Error(`server did not start (exit ${code}): ${stdout.join('\n')}\n${stderr}`)
   }
   // Keep draining stdout so the child never blocks on a full pipe.
   void (async () => {
@@ -83,6 +94,11 @@ export async function startInlet(
       const events = await readEvents(join(dir.path, 'log'))
       dir[Symbol.dispose]()
       return { code, stderr, events }
+    },
+    async kill() {
+      child.kill('SIGKILL')
+      await child.exited
+      return { stderr: await new Response(child.stderr).text() }
     },
   }
 }
