@@ -10,7 +10,7 @@ import { inferSchemaApi } from './api/infer-schema.ts'
 import { logSourcesApi } from './api/log-sources.ts'
 import { schemasApi } from './api/schemas.ts'
 import { systemErrorsApi } from './api/system-errors.ts'
-import type { Config } from './config/schema.ts'
+import { type Config, requestMemoryBytes } from './config/schema.ts'
 import type { EventLog } from './eventlog/index.ts'
 import type { IngestCounters } from './health/counters.ts'
 import { healthz } from './health/healthz.ts'
@@ -32,6 +32,8 @@ export interface AppDeps {
   schemas: SchemaServices
   /** Base URL senders reach this server at; known only once the server is listening (port 0). */
   publicUrl: () => string
+  /** Watch the process's resident memory against `[ingest] memory_max`: one app per process does. */
+  watchMemory?: boolean
 }
 
 export function createApp(deps: AppDeps) {
@@ -59,6 +61,8 @@ export function createApp(deps: AppDeps) {
         registry: deps.registry,
         log: deps.log,
         logQueueBytesMax: deps.config.log.queue_bytes_max,
+        memoryBudgetBytes: requestMemoryBytes(deps.config),
+        watchMemory: deps.watchMemory,
         trustedProxies: deps.config.server.trusted_proxies,
         counters: deps.counters,
         logger: deps.logger,

@@ -11,6 +11,17 @@ export interface BodyLimits {
   timeoutMs: number
   /** The 413 to answer with: each caller words its limit its own way. */
   tooLarge: () => AppError
+  /** Charged for the body and the reader's copies of it while they are held; the body stays charged. */
+  meter?: Meter
+}
+
+/**
+ * Accounts for memory a request holds: `reserve` before it holds more (it may throw, which stops the
+ * work), `release` once it no longer does. The ingest path's meter charges its admission budget.
+ */
+export interface Meter {
+  reserve(bytes: number): void
+  release(bytes: number): void
 }
 
 /** The whole body as sent: at most `bodyBytesMax` bytes, within `timeoutMs`. */
@@ -18,6 +29,9 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
   const declared = declaredLength(request)
   if (declared !== null && declared > limits.bodyBytesMax) throw limits.tooLarge()
   if (!request.body || declared === 0) return new Uint8Array(0)
+  // Reading a declared body gathers its pieces and then copies them into one buffer: twice its size,
+  // for a moment. A chunked body is charged as it arrives (readCounted).
+  if (declared !== null) limits.meter?.reserve(2 * declared)
   const reader = declared === null ? request.body.getReader() : null
   const reading = reader
     ? readCounted(reader, limits)
@@ -28,7 +42,10 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
   })
   try {
     const body = await Promise.race([reading, deadline])
-    if (declared !== null && body.byteLength !== declared) throw incomplete(body.byteLength, declared)
+    if (declared !== null) {
+      limits.meter?.release(declared)
+      if (body.byteLength !== declared) throw incomplete(body.byteLength, declared)
+    }
     return body
   } catch (error) {
     if (error === TIMED_OUT) {
@@ -72,14 +89,17 @@ async function readCounted(reader: BodyReader, limits: BodyLimits): Promise<Uint
       await reader.cancel().catch(() => {})
       throw limits.tooLarge()
     }
+    limits.meter?.reserve(value.byteLength)
     chunks.push(value)
   }
   if (chunks.length === 1) return chunks[0]!
+  limits.meter?.reserve(total)
   const body = new Uint8Array(total)
   let at = 0
   for (const chunk of chunks) {
     body.set(chunk, at)
     at += chunk.byteLength
   }
+  limits.meter?.release(total)
   return body
 }

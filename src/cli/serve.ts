@@ -37,7 +37,16 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   let baseUrl = ''
   const counters = new IngestCounters()
   const schemas = startSchemaServices({ registry, log, counters, logger, config: config.schemas })
-  const app = createApp({ config, registry, log, counters, logger, schemas, publicUrl: () => baseUrl })
+  const app = createApp({
+    config,
+    registry,
+    log,
+    counters,
+    logger,
+    schemas,
+    publicUrl: () => baseUrl,
+    watchMemory: true,
+  })
   let server: RunningServer
   try {
     server = await serve(app.fetch, {

@@ -12,6 +12,15 @@ import { EVENT_DEPTH_MAX } from '../json-depth.ts'
 
 const MIB = 1024 * 1024
 export const HOUR_MS = 3_600_000
+/**
+ * What `memory_max` keeps for the process itself: Bun's runtime, the code, the registry and the log's
+ * index. The server idles at about 70 MiB of RSS; the rest is room for what requests hold that is not
+ * counted byte by byte (objects, the allocator's slack).
+ */
+export const MEMORY_RESERVE_BYTES = 112 * MIB
+
+/** The bytes requests in progress may share: memory_max less what the process itself needs. */
+export const requestMemoryBytes = (config: Config) => config.ingest.memory_max - MEMORY_RESERVE_BYTES
 
 export const ConfigSchema = T.Object(
   {
@@ -172,18 +181,14 @@ export const ConfigSchema = T.Object(
           description:
             'Time a sender has to deliver the whole request body; slower: 408 (guards against slow senders).',
         }),
-        inflight_bytes_high: T.Integer({
-          default: 256 * MIB,
-          minimum: MIB,
-          maximum: 64 * 1024 * MIB,
+        memory_max: T.Integer({
+          default: 300 * MIB,
+          minimum: 128 * MIB,
+          maximum: 1024 * 1024 * MIB,
           description:
-            'Bytes held by requests in progress (bodies as sent and decoded) at which new requests are refused with 503 and Retry-After.',
-        }),
-        inflight_bytes_low: T.Integer({
-          default: 192 * MIB,
-          minimum: 0,
-          maximum: 64 * 1024 * MIB,
-          description: 'Once refusing, requests are admitted again when in-flight bytes fall to this.',
+            'Memory the server may use, in bytes. Past what the process itself needs (112 MiB), requests in ' +
+            'progress, their garbage and the log queue share the rest; nearing it, new requests get 503 and ' +
+            'Retry-After, and a request that would pass it fails with 503.',
         }),
         source_events_per_second: T.Integer({
           default: 0,

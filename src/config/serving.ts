@@ -4,7 +4,9 @@
  */
 import { isIP } from 'node:net'
 import { parseCidr } from '../cidr.ts'
-import type { Config } from './schema.ts'
+import { type Config, MEMORY_RESERVE_BYTES } from './schema.ts'
+
+const MIB = 1024 * 1024
 
 export interface ListenAddress {
   hostname: string
@@ -44,10 +46,17 @@ export function checkServing(config: Config): string[] {
         '(set tls_cert and tls_key, or allow_plain_http when a TLS proxy sits in front)',
     )
   }
-  if (config.ingest.inflight_bytes_low >= config.ingest.inflight_bytes_high) {
+  // The largest request must fit with the log's queue beside it: its body and the reader's copy, its
+  // decoded bytes stored as events (each with up to 256 bytes of p_ fields), a brotli window.
+  const ingest = config.ingest
+  const largest =
+    3 * ingest.request_bytes_max + ingest.decoded_bytes_max + 256 * ingest.events_per_request_max + 16 * MIB
+  const needed = largest + config.log.queue_bytes_max + MEMORY_RESERVE_BYTES
+  if (ingest.memory_max < needed) {
     problems.push(
-      `ingest.inflight_bytes_low (${config.ingest.inflight_bytes_low}) must be below ` +
-        `ingest.inflight_bytes_high (${config.ingest.inflight_bytes_high})`,
+      `ingest.memory_max (${ingest.memory_max}) is less than the ${needed} bytes one largest request needs ` +
+        'beside the log queue and the process itself: raise it, or lower ingest.decoded_bytes_max, ' +
+        'ingest.events_per_request_max or log.queue_bytes_max',
     )
   }
   if (config.public_url !== '') {

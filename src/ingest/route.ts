@@ -11,7 +11,7 @@
  * leaves the body stream to this code, and no other plugin may register a global `onParse`.
  */
 import { Elysia, t } from 'elysia'
-import { readBody } from '../body.ts'
+import { type Meter, readBody } from '../body.ts'
 import type { Config } from '../config/schema.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { AppendRecord, EventLog } from '../eventlog/index.ts'
@@ -19,9 +19,9 @@ import type { IngestCounters } from '../health/counters.ts'
 import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
 import type { SourceRecord } from '../registry/sources.ts'
-import { releasedBytes } from '../runtime/memory.ts'
+import { collectGarbage, residentBytes } from '../runtime/memory.ts'
 import { peerAddress } from '../runtime/serve.ts'
-import { Admission } from './admission.ts'
+import { Admission, type Hold } from './admission.ts'
 import type { AuthOutcome } from './auth/index.ts'
 import { ClientAddress } from './client-address.ts'
 import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
@@ -50,6 +50,10 @@ export interface IngestDeps {
   log: EventLog
   /** The log's queue limit (`[log] queue_bytes_max`); new requests wait out while it is half full. */
   logQueueBytesMax: number
+  /** What requests in progress, their garbage and the log's queue may hold in all (from `memory_max`). */
+  memoryBudgetBytes: number
+  /** Watch the process's resident memory against `memory_max` (the server does; tests of one app need not). */
+  watchMemory?: boolean
   /** `[server] trusted_proxies`: peers that may name the client in Forwarded or X-Forwarded-For. */
   trustedProxies: readonly string[]
   counters: IngestCounters
@@ -60,24 +64,34 @@ export interface IngestDeps {
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 
+/**
+ * What the objects of one request cost besides its bytes (the request and response, the body stream,
+ * the stages' state), as the memory budget counts them: refused requests are garbage too, and thousands
+ * a second of them must make the collector run as surely as large bodies do.
+ */
+const REQUEST_OBJECTS_BYTES = 16 * 1024
+
 export function ingestRoute(deps: IngestDeps) {
   const { limits, log, counters } = deps
   const clock = deps.clock ?? Date.now
   const toleranceMs = limits.signature_tolerance_seconds * 1000
   const sources = new SourceCache(deps.registry, { timestampToleranceMs: toleranceMs, clock })
   const admission = new Admission({
-    highBytes: limits.inflight_bytes_high,
-    lowBytes: limits.inflight_bytes_low,
+    budgetBytes: deps.memoryBudgetBytes,
+    memoryMaxBytes: limits.memory_max,
+    residentBytes,
     retryAfterSeconds: limits.retry_after_seconds,
     logQueueBytes: () => log.queuedBytes(),
     logQueueHighBytes: deps.logQueueBytesMax / 2,
+    collect: collectGarbage,
   })
+  if (deps.watchMemory) admission.watch()
   const clientAddress = new ClientAddress(deps.trustedProxies)
   const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
   const deliveries = new DeliveryMemory(toleranceMs, clock)
   const retryAfter = { 'retry-after': String(limits.retry_after_seconds) }
 
-  async function ingest(request: Request, source: IngestSource, held: { bytes: number }): Promise<Response> {
+  async function ingest(request: Request, source: IngestSource, meter: Meter): Promise<Response> {
     const { record, verifier } = source
     const head = headBytes(request, pathAndQuery(request.url))
     if (head > limits.request_bytes_max) throw requestTooLarge(limits.request_bytes_max)
@@ -90,20 +104,17 @@ export function ingestRoute(deps: IngestDeps) {
     if (!early.ok) throw authFailed(early)
     rateLimiter.admit(record.id)
 
-    // A declared body is allocated whole before it arrives, so it is charged before it is read.
-    const declared = Math.min(Number(request.headers.get('content-length')) || 0, limits.request_bytes_max)
-    charge(held, declared)
     const body = await readBody(request, {
       bodyBytesMax: limits.request_bytes_max - head,
       timeoutMs: limits.body_timeout_ms,
       tooLarge: () => requestTooLarge(limits.request_bytes_max),
+      meter,
     })
-    charge(held, body.byteLength - declared)
     const verdict = verifier.needsBody ? verifier.checkBody(early, body) : early
     if (!verdict.ok) throw authFailed(verdict)
 
     const classifier = deps.classifierFor?.(record) ?? null
-    const records = await frame(request, body, record, held, classifier)
+    const records = await frame(request, body, record, meter, classifier)
     const accepted = records.length === 0 ? 0 : await store(record.id, verdict, records)
     if (accepted !== null) classifier?.finish()
     rateLimiter.consume(record.id, accepted ?? 0)
@@ -112,12 +123,12 @@ export function ingestRoute(deps: IngestDeps) {
     return new Response(JSON.stringify(answer), { headers: JSON_HEADERS })
   }
 
-  /** Decode → framing → classify → stamp, chunk by chunk; every byte held is charged to admission. */
+  /** Decode → framing → classify → stamp, chunk by chunk; every byte held is charged to `meter`. */
   async function frame(
     request: Request,
     body: Uint8Array,
     record: SourceRecord,
-    held: { bytes: number },
+    meter: Meter,
     classifier: Classifier | null,
   ): Promise<AppendRecord[]> {
     const header = request.headers.get('content-encoding')
@@ -128,6 +139,7 @@ export function ingestRoute(deps: IngestDeps) {
       sourceLabel: record.label,
       parseTimeMs: clock(),
       bodyBytes: body.byteLength,
+      meter,
     })
     const records: AppendRecord[] = []
     const framer = createFramer(
@@ -141,15 +153,12 @@ export function ingestRoute(deps: IngestDeps) {
       (event) => {
         const classified = classifier ? classifier.classify(event) : event
         if (classified === null) return
-        const stored = stamper.stamp(classified)
-        charge(held, stored.payload.byteLength)
-        records.push(stored)
+        records.push(stamper.stamp(classified))
       },
     )
     if (encodings.length === 0) framer.push(body)
     else {
-      for await (const chunk of decodeBody(body, encodings, limits.decoded_bytes_max)) {
-        charge(held, chunk.byteLength)
+      for await (const chunk of decodeBody(body, encodings, limits.decoded_bytes_max, meter)) {
         framer.push(chunk)
       }
     }
@@ -184,17 +193,17 @@ export function ingestRoute(deps: IngestDeps) {
     return authError(outcome)
   }
 
-  const charge = (held: { bytes: number }, bytes: number) => {
-    held.bytes += bytes
-    admission.charge(bytes)
-  }
-
   async function handle(request: Request, id: string): Promise<Response> {
     const source = sources.get(id)
-    const held = { bytes: 0 }
+    const hold: Hold = { bytes: 0 }
+    const meter: Meter = {
+      reserve: (bytes) => admission.reserve(hold, bytes),
+      release: (bytes) => admission.release(hold, bytes),
+    }
     try {
       if (!source) throw notFound(`no log source with integrationId ${id}`)
-      return await ingest(request, source, held)
+      meter.reserve(REQUEST_OBJECTS_BYTES)
+      return await ingest(request, source, meter)
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'INTERNAL'
       const status = error instanceof AppError ? error.status : 500
@@ -204,8 +213,7 @@ export function ingestRoute(deps: IngestDeps) {
       }
       throw error
     } finally {
-      admission.release(held.bytes)
-      releasedBytes(held.bytes)
+      admission.release(hold)
     }
   }
 

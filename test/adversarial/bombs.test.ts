@@ -60,10 +60,10 @@ const BOMBS: [name: string, encodings: Encoding[], make: () => Promise<Uint8Arra
     () => zeros(zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } })),
   ],
   [
-    // The largest window Bun's zstd accepts (128 MiB); its pages fill only as output is produced.
-    'zstd with a 128 MiB window',
+    // The largest window Content-Encoding zstd allows (8 MiB, RFC 9659).
+    'zstd with an 8 MiB window',
     ['zstd'],
-    () => zeros(zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_windowLog]: 27 } })),
+    () => zeros(zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_windowLog]: 23 } })),
   ],
   [
     // A gzip bomb compressed again: the outer stage is small, the inner one meets the cap.
@@ -85,3 +85,12 @@ test.each(BOMBS)(
   },
   10_000,
 )
+
+test('a zstd frame asking for more than an 8 MiB window is refused before a byte of it is decoded', async () => {
+  // The largest window Bun's zstd decoder would accept (128 MiB): 30 bytes could make it set that aside.
+  const body = await zeros(zlib.createZstdCompress({ params: { [zlib.constants.ZSTD_c_windowLog]: 27 } }))
+  const { error, decodedBytes } = await detonate(body, ['zstd'])
+  expect(error).toMatchObject({ code: 'DECODE_FAILED', status: 400 })
+  expect((error as Error).message).toContain('RFC 9659')
+  expect(decodedBytes).toBe(0)
+}, 10_000)

@@ -439,26 +439,33 @@ describe('limits from the config', () => {
     expect(t.counters.rejections.get('RATE_LIMITED')).toBe(2)
   })
 
-  test('in-flight bytes over the high mark refuse new requests with 503 until below the low mark', async () => {
-    await withEnv({ INLET_INGEST_INFLIGHT_BYTES_HIGH: '1048576', INLET_INGEST_INFLIGHT_BYTES_LOW: '0' })
+  test('bodies declared but not yet arrived are charged to memory_max: past the high mark new requests get 503', async () => {
+    // 144 MiB leaves 32 MiB for requests past the process's reserve; the high mark is half of it.
+    await withEnv({
+      INLET_INGEST_MEMORY_MAX: String(144 * 1024 * 1024),
+      INLET_INGEST_DECODED_BYTES_MAX: String(4 * 1024 * 1024),
+      INLET_INGEST_EVENTS_PER_REQUEST_MAX: '1000',
+      INLET_LOG_QUEUE_BYTES_MAX: String(1024 * 1024),
+    })
     const { id } = createSource({ authMethod: 'None' })
     const held: ReadableStreamDefaultController<Uint8Array>[] = []
     const slow = (bytes: number) => {
       const body = new ReadableStream<Uint8Array>({ start: (controller) => void held.push(controller) })
       return post(id, body, { 'content-length': String(bytes) })
     }
-    const first = slow(600_000)
-    const second = slow(600_000)
+    // Each declared body is charged twice its size (the body and the reader's copy): 2 MB each, and the
+    // ninth passes half of the 32 MiB.
+    const waiting = Array.from({ length: 9 }, () => slow(1_000_000))
     await Bun.sleep(20)
     const refused = await post(id, '{}')
     expect(refused.status).toBe(503)
     expect(refused.headers.get('retry-after')).toBe('1')
+    expect((await refused.json()).error.code).toBe('OVERLOADED')
     for (const controller of held) {
-      controller.enqueue(new TextEncoder().encode(`[${' '.repeat(600_000 - 2)}]`))
+      controller.enqueue(new TextEncoder().encode(`[${' '.repeat(1_000_000 - 2)}]`))
       controller.close()
     }
-    expect((await first).status).toBe(200)
-    expect((await second).status).toBe(200)
+    for (const answer of await Promise.all(waiting)) expect(answer.status).toBe(200)
     expect((await post(id, '{}')).status).toBe(200)
   })
 

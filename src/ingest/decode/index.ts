@@ -10,17 +10,22 @@
  *   ratio; RSS grew by 11 MiB (gzip), 16 MiB (brotli) and 9 MiB (zstd) before the cap stopped them
  *   (test/adversarial/bombs.test.ts). Decoding a 10 KB gzip body to 70 KB this way costs about the same
  *   as node:zlib's gunzipSync (roughly 75-110 µs here, nearly all of it inflate); setup adds about 10 µs.
- * - A zstd frame may ask for a window of up to 128 MiB (larger ones are refused), but its pages are
- *   touched only as output is produced, so a zstd stage holds at most about the cap (72 MiB measured).
+ * - A decoder also keeps a window of past output, whose pages it touches only as it fills them: 32 KiB
+ *   for gzip and deflate, up to 16 MiB for brotli, and for zstd whatever each frame asks, up to 128 MiB
+ *   (a 64 MiB zstd bomb held 72 MiB). Zstd frames needing more than 8 MiB are refused, as RFC 9659
+ *   allows for the HTTP content coding (window.ts), and each stage charges its window to the caller's
+ *   meter as it fills, beside every chunk it hands out.
  * - The input goes in through a pull-based stream in 16 KiB slices, so a decoder is never handed more
  *   than it asks for; that also keeps runtimes whose decoders are eager per chunk bounded (support.ts).
  * - Bun rejects data cut anywhere, even inside the trailer, for gzip, zlib, raw deflate, brotli and zstd
  *   ("unexpected end of file"), so no trailer check of our own is needed. Deno's deflate decoder accepts
  *   truncated zlib and raw deflate silently; raw deflate has no trailer to check it by.
  */
+import type { Meter } from '../../body.ts'
 import { AppError } from '../../errors.ts'
 import type { Encoding } from './encoding.ts'
-import { assertDecodable, decompressor, formatOf } from './support.ts'
+import { assertDecodable, decompressor, type Format, formatOf } from './support.ts'
+import { brotliWindowBytes, DEFLATE_WINDOW_BYTES, ZstdFrames } from './window.ts'
 
 export { CODINGS_MAX, type Encoding, parseContentEncoding, sniffEncoding } from './encoding.ts'
 
@@ -36,19 +41,24 @@ const HEAD_BYTES = 2
 /** The longest decoder message quoted in a 400, so the answer stays one short line. */
 const REASON_CHARS_MAX = 120
 
+const UNMETERED: Meter = { reserve() {}, release() {} }
+
 /**
  * Decodes the whole raw body through `encodings`, in order, yielding decoded chunks as they come. Each
  * stage, intermediate ones too, may produce at most `decodedBytesMax` bytes: one more is a 413 and
  * cancels every stream at once. Corrupt or truncated data is a 400. With no encodings, yields `body`.
+ * Each chunk handed out and each decoder's window is charged to `meter` while it is held: a chunk until
+ * the consumer asks for the next one.
  */
 export function decodeBody(
   body: Uint8Array,
   encodings: readonly Encoding[],
   decodedBytesMax: number,
+  meter: Meter = UNMETERED,
 ): AsyncIterable<Uint8Array> {
   // A request body is read into a fresh ArrayBuffer, never into shared memory.
   let chunks: AsyncIterable<Bytes> = once(body as Bytes)
-  for (const encoding of encodings) chunks = decodeStage(chunks, encoding, decodedBytesMax)
+  for (const encoding of encodings) chunks = decodeStage(chunks, encoding, decodedBytesMax, meter)
   return chunks
 }
 
@@ -61,15 +71,21 @@ async function* decodeStage(
   input: AsyncIterable<Bytes>,
   encoding: Encoding,
   decodedBytesMax: number,
+  meter: Meter,
 ): AsyncGenerator<Bytes> {
   const iterator = input[Symbol.asyncIterator]()
   let reader: ReadableStreamDefaultReader<Bytes> | undefined
   let finished = false
+  let windowCharged = 0
   try {
     const head = await readHead(iterator)
-    const format = formatOf(encoding, firstBytes(head))
+    const first = firstBytes(head)
+    const format = formatOf(encoding, first)
     await assertDecodable(encoding, format)
-    const output = pullStream(slices(head, iterator)).pipeThrough(decompressor(format)).getReader()
+    const window = windowOf(format, first)
+    const output = pullStream(slices(head, iterator, window.frames))
+      .pipeThrough(decompressor(format))
+      .getReader()
     reader = output
     let decodedBytes = 0
     for (;;) {
@@ -77,14 +93,24 @@ async function* decodeStage(
         throw error instanceof AppError ? error : decodeFailed(encoding, error)
       })
       if (result.done) break
-      decodedBytes += result.value.length
+      const length = result.value.length
+      decodedBytes += length
       if (decodedBytes > decodedBytesMax) {
         throw new AppError('DECODED_TOO_LARGE', `decompressed body is larger than ${decodedBytesMax} bytes`)
       }
-      yield result.value
+      // The window fills with the output: charged as it does, up to the window's size.
+      const filling = Math.min(length, window.bytes() - windowCharged)
+      meter.reserve(length + Math.max(filling, 0))
+      windowCharged += Math.max(filling, 0)
+      try {
+        yield result.value
+      } finally {
+        meter.release(length)
+      }
     }
     finished = true
   } finally {
+    meter.release(windowCharged)
     // Cancelling the reader cancels the decoder and, through the pipe, the input; returning the
     // iterator also stops the input when it failed before the pipe existed.
     if (!finished) {
@@ -133,10 +159,33 @@ function pullStream(chunks: AsyncIterator<Bytes>): ReadableStream<Bytes> {
   )
 }
 
-/** The head chunks, then the rest of the input, in slices of at most SLICE_BYTES. */
-async function* slices(head: Bytes[], rest: AsyncIterator<Bytes>): AsyncGenerator<Bytes> {
-  for (const chunk of head) yield* sliced(chunk)
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield* sliced(next.value)
+/**
+ * The head chunks, then the rest of the input, in slices of at most SLICE_BYTES; a zstd stage's input
+ * passes its frame watcher first, so an oversized window is refused before the decoder sees its frame.
+ */
+async function* slices(
+  head: Bytes[],
+  rest: AsyncIterator<Bytes>,
+  frames: ZstdFrames | null,
+): AsyncGenerator<Bytes> {
+  for (const chunk of head) {
+    frames?.feed(chunk)
+    yield* sliced(chunk)
+  }
+  for (let next = await rest.next(); !next.done; next = await rest.next()) {
+    frames?.feed(next.value)
+    yield* sliced(next.value)
+  }
+}
+
+/** A stage's window (window.ts): known from the first bytes, or for zstd as its frames go by. */
+function windowOf(format: Format, first: Uint8Array): { bytes: () => number; frames: ZstdFrames | null } {
+  if (format === 'zstd') {
+    const frames = new ZstdFrames()
+    return { bytes: () => frames.windowBytes, frames }
+  }
+  const bytes = format === 'brotli' ? brotliWindowBytes(first[0] ?? 0) : DEFLATE_WINDOW_BYTES
+  return { bytes: () => bytes, frames: null }
 }
 
 function* sliced(chunk: Bytes): Generator<Bytes> {
