@@ -114,6 +114,9 @@ export class Committer {
   async prepareSeal(): Promise<void> {
     await this.intervalSync
     await this.syncDirty()
+    // The interval policy's sync reports a failure only by leaving the file dirty. Sealed anyway, the
+    // segment would keep unsynced records that a power loss may tear, where recovery no longer looks.
+    if (this.dirty) throw new Error('the segment could not be synced before sealing')
     if (this.needsTruncate) await this.truncateTo(this.committed.tail)
   }
 
@@ -169,9 +172,16 @@ export class Committer {
     }
   }
 
+  /**
+   * Cuts the file back to `length`, durably. Until the cut is synced a power loss may undo it, bringing
+   * back the failed groups' bytes, whose seqs are given out again once the cut has succeeded: behind the
+   * group written next, or past the end of a segment sealed since, they would read as records again, the
+   * same seqs twice and part of a failed batch.
+   */
   private async truncateTo(length: number): Promise<void> {
     this.needsTruncate = true
     await this.deps.ops.ftruncate(this.fd, length)
+    await this.deps.ops.fdatasync(this.fd)
     this.needsTruncate = false
   }
 

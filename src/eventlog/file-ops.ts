@@ -1,6 +1,9 @@
 /**
- * The file operations the writer performs, behind an interface so tests can inject failures (a full
- * disk, an I/O error, a short write) where a real filesystem cannot produce them on demand.
+ * The file operations the log performs, behind an interface so tests can inject failures (a full disk,
+ * an I/O error, a short write) and power loss (test/reliability/power-loss-fs.ts) where a real
+ * filesystem cannot produce them on demand. Every operation that changes a file or a directory entry
+ * goes through it, so such a test sees all of them; reads do not, as they change nothing that a crash
+ * could keep or lose.
  *
  * Every call goes through Node's asynchronous callback API, which runs it on the runtime's thread pool:
  * the event loop keeps accepting appends while a write or fdatasync is in flight, which is what lets
@@ -15,6 +18,14 @@ export interface FileOps {
   fdatasync(fd: number): Promise<void>
   ftruncate(fd: number, length: number): Promise<void>
   close(fd: number): Promise<void>
+  /** Renames a file within its directory: atomic, and durable once the directory is synced. */
+  rename(from: string, to: string): Promise<void>
+  /** Removes a file; a missing one is not an error. */
+  remove(file: string): Promise<void>
+  /** Creates a directory and its missing parents; returns the first one created, undefined if none was. */
+  mkdir(dir: string): Promise<string | undefined>
+  /** Makes the entries created, renamed or removed in a directory survive a power loss. */
+  syncDir(dir: string): Promise<void>
 }
 
 const settle =
@@ -30,6 +41,24 @@ export const nodeFileOps: FileOps = {
   ftruncate: (fd, length) =>
     new Promise((resolve, reject) => fs.ftruncate(fd, length, settle(resolve, reject))),
   close: (fd) => new Promise((resolve, reject) => fs.close(fd, settle(resolve, reject))),
+  rename: (from, to) => new Promise((resolve, reject) => fs.rename(from, to, settle(resolve, reject))),
+  remove: (file) => new Promise((resolve, reject) => fs.rm(file, { force: true }, settle(resolve, reject))),
+  mkdir: (dir) =>
+    new Promise((resolve, reject) => fs.mkdir(dir, { recursive: true }, settle(resolve, reject))),
+  syncDir: (dir) => syncDir(dir),
+}
+
+/**
+ * fsync(2) of the directory itself: a file's own fdatasync does not cover the entry naming it, so a file
+ * created or renamed but not yet synced this way may be missing after a power loss.
+ */
+async function syncDir(dir: string): Promise<void> {
+  const fd = await nodeFileOps.open(dir, 'r')
+  try {
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, settle(resolve, reject)))
+  } finally {
+    await nodeFileOps.close(fd)
+  }
 }
 
 /**

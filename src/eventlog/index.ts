@@ -87,7 +87,7 @@ export interface EventLogDeps {
   logger: Logger
   /** Wall clock in ms, for seal times and retention; tests pass a fake. */
   clock?: () => number
-  /** Overrides of the writer's file operations, for tests that inject write errors. */
+  /** Overrides of the log's file operations, for tests that inject write errors or power loss. */
   fileOps?: Partial<FileOps>
 }
 
@@ -99,12 +99,13 @@ export async function openEventLog(options: EventLogOptions, deps: EventLogDeps)
   const { logger } = deps
   const clock = deps.clock ?? Date.now
   const ops: FileOps = { ...nodeFileOps, ...deps.fileOps }
-  const segments = await recoverLog(options.dir, logger)
+  const segments = await recoverLog(options.dir, logger, ops)
   const fd = await ops.open(path.join(options.dir, segmentFile(segments.active.firstSeq)), 'r+')
   const writer = new GroupWriter(options, segments, fd, { logger, clock, ops })
   const retention = new Retention(options.dir, segments, options, options.retentionCheckIntervalMs, {
     logger,
     clock,
+    ops,
   })
   const reported = new Set<string>()
   let corruptRegions = 0

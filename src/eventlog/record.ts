@@ -21,12 +21,17 @@
  * the wrong bytes.
  *
  * The batch bit makes an append batch atomic across a crash: on open, the active segment is truncated
- * after the last record whose batch bit is clear, so a batch is either wholly present or wholly absent.
- * Readers ignore the bit, since they only read what the writer has acknowledged.
+ * after the last record before its first invalid byte whose batch bit is clear, so a batch is either
+ * wholly present or wholly absent. Readers ignore the bit, since they only read what the writer has
+ * acknowledged.
  *
  * Anything that is not a valid record is corruption. A reader skips it by scanning forward one byte at
  * a time for the next valid record whose seq is plausible (see RESYNC_SEQ_SLACK), reports the skipped
- * range, and carries on; recovery truncates corruption only when no valid record follows it (a torn tail).
+ * range, and carries on. Recovery does not skip in the active segment: it truncates at the first invalid
+ * byte. The end of that segment may hold writes that were never synced, and a power loss keeps any subset
+ * of those, so valid records after a hole there were never acknowledged, and keeping them could show the
+ * end of a batch whose start was lost. A sealed segment was synced whole before it was sealed, so
+ * corruption inside it is damage: it is skipped on read, and only a torn tail is truncated.
  */
 import { crc32c, wordsOf } from './crc32c.ts'
 
@@ -117,7 +122,8 @@ export interface ScanResult {
  * Walks the records in `bytes[start, end)`, the seq before the first being `prevSeq`, calling `visitor`
  * for each valid record and each corrupt range followed by a valid record. Trailing invalid bytes are
  * not reported to the visitor but returned as `tailStart`, because whether they are a torn write (truncate)
- * or damage (report) depends on where they are, which only the caller knows.
+ * or damage (report) depends on where they are, which only the caller knows. With `skipCorruption` false
+ * the first invalid byte starts the tail, as recovery of the active segment needs (see the file comment).
  */
 export function scanRecords(
   bytes: Uint8Array,
@@ -125,6 +131,7 @@ export function scanRecords(
   end: number,
   prevSeq: number,
   visitor: RecordVisitor,
+  skipCorruption = true,
 ): ScanResult {
   const buffer = recordBuffer(bytes)
   const result: ScanResult = {
@@ -138,7 +145,7 @@ export function scanRecords(
   while (at < end) {
     let next = validRecordEnd(buffer, at, end, result.validSeq, Number.MAX_SAFE_INTEGER)
     if (next < 0) {
-      const found = resync(buffer, at, end, result.validSeq)
+      const found = skipCorruption ? resync(buffer, at, end, result.validSeq) : -1
       if (found < 0) {
         result.tailStart = at
         break

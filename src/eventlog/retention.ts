@@ -8,6 +8,7 @@
  * segment forever nor delete it on arrival.
  */
 import type { Logger } from '../logger.ts'
+import type { FileOps } from './file-ops.ts'
 import { deleteSegmentFiles, type SegmentList, type SegmentState, segmentFile } from './segment.ts'
 
 export interface RetentionPolicy {
@@ -50,7 +51,7 @@ export class Retention {
     private readonly segments: SegmentList,
     private readonly policy: RetentionPolicy,
     intervalMs: number,
-    private readonly deps: { logger: Logger; clock: () => number },
+    private readonly deps: { logger: Logger; clock: () => number; ops: FileOps },
   ) {
     this.timer = setInterval(() => void this.run(), intervalMs)
   }
@@ -74,7 +75,7 @@ export class Retention {
       // Forgotten first, so no new read plans to open it; reads already open keep their file handle.
       this.segments.remove(segment)
       try {
-        await deleteSegmentFiles(this.dir, segment.firstSeq)
+        await deleteSegmentFiles(this.dir, segment.firstSeq, this.deps.ops)
       } catch (error) {
         // The files stay; the next open finds the segment again and retention deletes it then.
         this.deps.logger.warn('event log: could not delete a segment', {

@@ -15,6 +15,7 @@
  */
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
+import { type FileOps, writeAll } from './file-ops.ts'
 
 /** A reader's unit of I/O, and the spacing of the window index. */
 export const WINDOW_BYTES = 1024 * 1024
@@ -161,7 +162,7 @@ export function summarize(state: SegmentState): SegmentSummary {
 }
 
 /** Writes the sidecar atomically: a temporary file, flushed, renamed over the old one, directory flushed. */
-export async function writeSidecar(dir: string, state: SegmentState): Promise<void> {
+export async function writeSidecar(dir: string, state: SegmentState, ops: FileOps): Promise<void> {
   const { file: _file, ...summary } = summarize(state)
   const windows = state.windowOffsets.map((offset, i) => [
     offset,
@@ -169,18 +170,18 @@ export async function writeSidecar(dir: string, state: SegmentState): Promise<vo
     state.windowMinTimes[i],
     state.windowMaxTimes[i],
   ])
-  const text = JSON.stringify({ version: SIDECAR_VERSION, ...summary, windows })
+  const text = new TextEncoder().encode(JSON.stringify({ version: SIDECAR_VERSION, ...summary, windows }))
   const target = path.join(dir, sidecarFile(state.firstSeq))
   const temporary = `${target}.tmp`
-  const handle = await fs.open(temporary, 'w')
+  const fd = await ops.open(temporary, 'w')
   try {
-    await handle.writeFile(text)
-    await handle.datasync()
+    await writeAll(ops, fd, text, text.length, 0)
+    await ops.fdatasync(fd)
   } finally {
-    await handle.close()
+    await ops.close(fd)
   }
-  await fs.rename(temporary, target)
-  await syncDir(dir)
+  await ops.rename(temporary, target)
+  await ops.syncDir(dir)
 }
 
 /**
@@ -229,12 +230,12 @@ export async function readSidecar(dir: string, firstSeq: number): Promise<Segmen
 const isString = (x: unknown): x is string => typeof x === 'string'
 
 /** Deletes a sealed segment so that a crash at any step leaves a log that opens (see the file comment). */
-export async function deleteSegmentFiles(dir: string, firstSeq: number): Promise<void> {
+export async function deleteSegmentFiles(dir: string, firstSeq: number, ops: FileOps): Promise<void> {
   const segment = path.join(dir, segmentFile(firstSeq))
   const doomed = `${segment}.del`
-  await fs.rename(segment, doomed)
-  await fs.rm(path.join(dir, sidecarFile(firstSeq)), { force: true })
-  await fs.rm(doomed, { force: true })
+  await ops.rename(segment, doomed)
+  await ops.remove(path.join(dir, sidecarFile(firstSeq)))
+  await ops.remove(doomed)
 }
 
 /**
@@ -242,29 +243,15 @@ export async function deleteSegmentFiles(dir: string, firstSeq: number): Promise
  * descriptor from `ops`. Truncating an existing file is safe: a file of that name can only hold seqs from
  * `firstSeq` on, and the writer creates it only when every seq below has been acknowledged.
  */
-export async function createSegmentFile(
-  dir: string,
-  firstSeq: number,
-  ops: { open(file: string, flags: string): Promise<number>; close(fd: number): Promise<void> },
-): Promise<number> {
+export async function createSegmentFile(dir: string, firstSeq: number, ops: FileOps): Promise<number> {
   const fd = await ops.open(path.join(dir, segmentFile(firstSeq)), 'w')
   try {
-    await syncDir(dir)
+    await ops.syncDir(dir)
   } catch (error) {
     await ops.close(fd).catch(() => {})
     throw error
   }
   return fd
-}
-
-/** Flushes a directory so that files created or renamed in it survive a power loss. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }
 
 /** The log's segments in seq order; the last one is the active segment and is never deleted. */

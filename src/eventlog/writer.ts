@@ -132,7 +132,7 @@ export class GroupWriter {
     }
     await this.commit.prepareSeal().catch(() => {})
     try {
-      await writeSidecar(this.options.dir, this.segments.active)
+      await writeSidecar(this.options.dir, this.segments.active, this.deps.ops)
     } catch (error) {
       this.deps.logger.warn('event log: could not write the active segment summary', { error: String(error) })
     }
@@ -219,7 +219,7 @@ export class GroupWriter {
     try {
       await this.commit.prepareSeal()
       sealed.sealedAtMs = this.deps.clock()
-      await writeSidecar(dir, sealed).catch((error) => {
+      await writeSidecar(dir, sealed, this.deps.ops).catch((error) => {
         // Startup rebuilds a missing or stale summary from the segment, so the roll can go on without it.
         this.deps.logger.warn('event log: could not write a segment summary', { error: String(error) })
       })
