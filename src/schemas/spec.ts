@@ -4,7 +4,7 @@
  * that name the path of the problem (`fields[3].element.type: ...`). `schemaToYaml` writes a spec back in
  * one canonical key order, so a schema round-trips and an inferred one diffs well.
  */
-import { isMap, parseDocument, stringify } from 'yaml'
+import { Document, isMap, parseDocument, Scalar, visit } from 'yaml'
 import {
   type ElementSpec,
   FIELD_TYPES,
@@ -70,7 +70,9 @@ export function parseSchemaSpec(text: string): SchemaSpec {
   if (new TextEncoder().encode(text).byteLength > SPEC_BYTES_MAX) {
     throw new SchemaSpecError('', `the spec is larger than ${SPEC_BYTES_MAX} bytes`)
   }
-  const document = parseDocument(text, { uniqueKeys: true })
+  // The yaml package would warn on the process's stderr about some keys (a list as a key); what a
+  // request sends must not write to the server's log, and such a key is refused as unknown anyway.
+  const document = parseDocument(text, { uniqueKeys: true, logLevel: 'error' })
   const [error] = document.errors
   if (error) throw new SchemaSpecError('', `invalid YAML: ${error.message.split('\n')[0]}`)
   if (!isMap(document.contents))
@@ -121,7 +123,7 @@ function readParser(raw: unknown): ParserSpec {
 function readFields(raw: unknown, path: string, depth: number, budget: { fields: number }): FieldSpec[] {
   if (!Array.isArray(raw) || raw.length === 0)
     throw new SchemaSpecError(path, 'must be a non-empty list of fields')
-  if (depth >= DEPTH_MAX) throw new SchemaSpecError(path, `objects nest deeper than ${DEPTH_MAX} levels`)
+  if (depth >= DEPTH_MAX) throw tooDeep(path)
   const seen = new Set<string>()
   return raw.map((item, index) => {
     const at = `${path}[${index}]`
@@ -172,6 +174,9 @@ function readType(item: Record<string, unknown>, at: string, depth: number, budg
   if (type === 'array') {
     const element = item.element
     if (!isRecord(element)) throw new SchemaSpecError(`${at}.element`, 'an array needs its element type')
+    // An element is a level as an object is: arrays of arrays must not nest without bound either, since
+    // reading, compiling and writing a schema each take a stack frame per level.
+    if (depth + 1 >= DEPTH_MAX) throw tooDeep(`${at}.element`)
     checkKeys(element, ELEMENT_KEYS, `${at}.element`)
     spec.element = readType(element, `${at}.element`, depth + 1, budget)
     if (spec.indicators && spec.element.type !== 'string') {
@@ -223,6 +228,9 @@ function readValidate(raw: unknown, path: string): { allow?: string[]; deny?: st
   const deny = list('deny')
   return { ...(allow && { allow }), ...(deny && { deny }) }
 }
+
+const tooDeep = (path: string) =>
+  new SchemaSpecError(path, `arrays and objects nest deeper than ${DEPTH_MAX} levels`)
 
 function checkKeys(raw: Record<string, unknown>, known: Set<string>, path: string): void {
   for (const key of Object.keys(raw)) {
@@ -283,5 +291,18 @@ export function schemaToYaml(spec: SchemaSpec): string {
     if (value !== undefined) top[key] = value
   }
   top.fields = spec.fields.map(orderField)
-  return stringify(top, { lineWidth: 0, aliasDuplicateObjects: false })
+  const document = new Document(top, { aliasDuplicateObjects: false })
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && BLANK_LINES.test(node.value)) node.type = Scalar.QUOTE_DOUBLE
+    },
+  })
+  return document.toString({ lineWidth: 0 })
 }
+
+/**
+ * Text of only spaces, tabs and line breaks, with a line break. The yaml package writes it as a block
+ * scalar without the indentation indicator its leading spaces need, so it reads back without them (" \n" as
+ * "\n") or not at all (" \n\t\n"); written double-quoted, it reads back as it was.
+ */
+const BLANK_LINES = /^[\t ]*\n[\t\n ]*$/

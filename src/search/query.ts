@@ -295,14 +295,22 @@ export function parseQuery(q: string): Ast {
 }
 
 /**
- * The longest run of characters JSON writers leave unescaped: stored text keeps the sender's own escapes,
- * such as `\u00e9`, `\/` (PHP), `\u003c` for `< > &` (Go) or `\u0027` for `' + \`` (.NET), so only printable
- * ASCII without those is sure to appear as written. Being ASCII, the run also matches caselessly whether the
- * scanner folds ASCII only or all of Unicode.
+ * Where a literal's verbatim runs end: characters JSON writers may escape. Stored text keeps the sender's own
+ * escapes, such as `\u00e9`, `\/` (PHP), `\u003c` for `< > &` (Go) or `\u0027` for `' + \`` (.NET), so only
+ * printable ASCII without those is sure to appear as written.
  */
-function verbatimRun(text: string): string {
+const ESCAPABLE = /[^\x20-\x7e]|["\\/<>&'+`]/
+/**
+ * For CONTAINS, which lowers the case of the value in all of Unicode, also the ASCII letters that two other
+ * characters become: the Kelvin sign U+212A becomes `k`, and U+0130 (`İ`) becomes `i` followed by U+0307.
+ * So a matching value may lack any `k` of the literal, and an `i` with no printable ASCII after it.
+ */
+const ESCAPABLE_OR_FOLDED = /[^\x20-\x7e]|["\\/<>&'+`kK]|[iI](?![\x20-\x7e])/
+
+/** The longest run of `text` between `breaks`, which is what is sure to appear in the stored text. */
+function verbatimRun(text: string, breaks = ESCAPABLE): string {
   let best = ''
-  for (const run of text.split(/[^\x20-\x7e]|["\\/<>&'+`]/)) if (run.length > best.length) best = run
+  for (const run of text.split(breaks)) if (run.length > best.length) best = run
   return best
 }
 
@@ -329,7 +337,7 @@ export function requiredNeedles(ast: Ast): { text: string; caseless: boolean }[]
       }
     } else if (node.kind === 'compare' && node.op === 'contains') {
       // A number matches by its JavaScript text, which may not be how the sender wrote it (1e3, 1.0).
-      if (!/^[-+.eE\d]*$/.test(node.raw)) add(verbatimRun(node.raw), true)
+      if (!/^[-+.eE\d]*$/.test(node.raw)) add(verbatimRun(node.raw, ESCAPABLE_OR_FOLDED), true)
     }
   }
   visit(ast)

@@ -2,7 +2,7 @@
  * Schema YAML: what parseSchemaSpec accepts and how it names what it refuses, the canonical YAML written
  * back (a round trip loses nothing), and Panther's edit rule.
  */
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, spyOn, test } from 'bun:test'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { checkEvolution } from '../../src/schemas/evolve.ts'
@@ -108,6 +108,27 @@ fields:
     expect(refusal(`fields: [${deep}]`)).toContain(`objects nest deeper than ${DEPTH_MAX} levels`)
   })
 
+  test('arrays of arrays count against the depth limit as objects do', () => {
+    const arrays = (levels: number) =>
+      `fields: [{ name: a, ${'type: array, element: { '.repeat(levels)}type: string${' }'.repeat(levels)} }]`
+    expect(parseSchemaSpec(arrays(DEPTH_MAX - 1)).fields).toHaveLength(1)
+    expect(refusal(arrays(DEPTH_MAX))).toContain(`arrays and objects nest deeper than ${DEPTH_MAX} levels`)
+    // Thousands of levels were accepted, and writing such a spec back overflowed the stack.
+    expect(refusal(arrays(5000))).toContain(`arrays and objects nest deeper than ${DEPTH_MAX} levels`)
+  })
+
+  test("a list as a key is refused without a warning on the server's stderr", () => {
+    const warnings = spyOn(process, 'emitWarning')
+    try {
+      expect(refusal('fields: [{ name: a, type: string, ? [x] : y }]')).toStartWith(
+        'fields[0].[ x ]: unknown key',
+      )
+      expect(warnings).not.toHaveBeenCalled()
+    } finally {
+      warnings.mockRestore()
+    }
+  })
+
   test('YAML aliases are refused, so a small spec cannot expand into a huge one', () => {
     const bomb = 'x: &a [1, 2]\ny: &b [*a, *a]\nfields:\n  - { name: a, type: string }'
     expect(refusal(bomb)).toBe('invalid YAML: aliases (*name) are not allowed')
@@ -123,6 +144,20 @@ describe('schemaToYaml', () => {
       'version: 0\nfields:\n  - name: at\n    type: timestamp\n    required: true\n    timeFormats:\n      - rfc3339\n    isEventTime: true\n',
     )
     expect(parseSchemaSpec(written)).toEqual(parseSchemaSpec(yaml))
+  })
+
+  test('text of only blanks and line breaks reads back as it was', () => {
+    // The yaml package wrote " \n" as a block scalar that read back as "\n", and " \n\t\n" as invalid YAML.
+    const spec = parseSchemaSpec(
+      'fields:\n  - { name: a, type: string, description: " \\n", validate: { deny: [" \\n\\t\\n"] } }',
+    )
+    expect(spec.fields[0]).toEqual({
+      name: 'a',
+      type: 'string',
+      description: ' \n',
+      validate: { deny: [' \n\t\n'] },
+    })
+    expect(parseSchemaSpec(schemaToYaml(spec))).toEqual(spec)
   })
 
   test.skipIf(!existsSync(PANTHER))("every one of Panther's schemas round-trips", () => {

@@ -268,4 +268,15 @@ describe('requiredNeedles', () => {
     expect(needles('msg CONTAINS "<b>&amp;"')).toEqual([{ text: 'amp;', caseless: true }])
     expect(needles('msg CONTAINS 日本')).toEqual([])
   })
+
+  test('a CONTAINS needle holds no k and ends in no i, which U+212A and U+0130 lower-case to', () => {
+    // `{"user":"K"}` (the Kelvin sign) matches `user CONTAINS "k"`, yet its bytes hold no k; likewise `İ` and i.
+    expect(needles('user CONTAINS "k"')).toEqual([])
+    expect(needles('user CONTAINS "i"')).toEqual([])
+    expect(needles('msg CONTAINS Kelvin')).toEqual([{ text: 'elvin', caseless: true }])
+    expect(needles('msg CONTAINS taxi')).toEqual([{ text: 'tax', caseless: true }])
+    // An i with an ASCII character after it cannot be the start of U+0130's `i̇`.
+    expect(needles('msg CONTAINS timeout')).toEqual([{ text: 'timeout', caseless: true }])
+    expect(needles('msg = Kelvin')).toEqual([{ text: 'Kelvin', caseless: false }])
+  })
 })
