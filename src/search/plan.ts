@@ -10,6 +10,7 @@
  * 4. The predicate, on the parsed event, for what the needles cannot decide.
  */
 
+import { latin1Slice } from '../schemas/json-bytes.ts'
 import { compilePredicate, type Predicate } from './predicate.ts'
 import { type Ast, requiredNeedles } from './query.ts'
 
@@ -41,14 +42,23 @@ export interface Plan {
 }
 
 const encoder = new TextEncoder()
-const latin1 = new TextDecoder('latin1')
+
+/**
+ * The needle's UTF-8 bytes as one character each, as the scanner reads a window. Not TextDecoder's
+ * 'latin1', which is windows-1252 by the Encoding Standard and turns bytes 0x80–0x9f (in `ß`, `€` and
+ * most CJK text) into other characters, so such a needle never matched.
+ */
+const asLatin1 = (text: string) => {
+  const bytes = encoder.encode(text)
+  return latin1Slice.call(bytes, 0, bytes.length)
+}
 
 export function planSearch(filters: SearchFilters): Plan {
   // An empty needle says nothing, and would match at every byte of a window.
   const needles = requiredNeedles(filters.query)
     .filter(({ text }) => text !== '')
     .map(({ text, caseless }) => ({
-      pattern: new RegExp(escapeRegExp(latin1.decode(encoder.encode(text))), caseless ? 'gi' : 'g'),
+      pattern: new RegExp(escapeRegExp(asLatin1(text)), caseless ? 'gi' : 'g'),
       ascii: /^[\x20-\x7e]*$/.test(text),
     }))
   // Words ANDed together, all ASCII: a record holding every needle is a match, nothing to parse.
