@@ -12,7 +12,7 @@
 
 import { latin1Slice } from '../schemas/json-bytes.ts'
 import { compilePredicate, type Predicate } from './predicate.ts'
-import { type Ast, requiredNeedles } from './query.ts'
+import { type Ast, isVerbatim, requiredNeedles } from './query.ts'
 
 export interface SearchFilters {
   /** Inclusive bounds on p_event_time, ms since the epoch. */
@@ -59,10 +59,8 @@ export function planSearch(filters: SearchFilters): Plan {
     .filter(({ text }) => text !== '')
     .map(({ text, caseless }) => ({
       pattern: new RegExp(escapeRegExp(asLatin1(text)), caseless ? 'gi' : 'g'),
-      ascii: /^[\x20-\x7e]*$/.test(text),
     }))
-  // Words ANDed together, all ASCII: a record holding every needle is a match, nothing to parse.
-  const decidedByNeedles = isConjunctionOfText(filters.query) && needles.every((needle) => needle.ascii)
+  const decidedByNeedles = isConjunctionOfVerbatimText(filters.query)
   return {
     filters,
     fromBound: encoder.encode(isoPrefix(filters.fromMs)),
@@ -73,15 +71,20 @@ export function planSearch(filters: SearchFilters): Plan {
       filters.logType === undefined
         ? null
         : encoder.encode(`"p_log_type":${JSON.stringify(filters.logType)}`),
-    needles: needles.map(({ pattern }) => ({ pattern })),
+    needles,
     predicate: decidedByNeedles || filters.query.kind === 'all' ? null : compilePredicate(filters.query),
   }
 }
 
-function isConjunctionOfText(ast: Ast): boolean {
-  return (
-    ast.kind === 'text' || (ast.kind === 'and' && ast.operands.every((operand) => operand.kind === 'text'))
-  )
+/**
+ * Words and phrases ANDed together, each of printable ASCII that no JSON writer escapes: then each one's
+ * needle is the whole word, and a record holding every needle is a match. A word with an escapable or
+ * non-ASCII character has a needle of only part of it, or none (a phrase of `K`, the Kelvin sign), so
+ * such a query still needs the predicate.
+ */
+function isConjunctionOfVerbatimText(ast: Ast): boolean {
+  const terms = ast.kind === 'and' ? ast.operands : [ast]
+  return terms.every((term) => term.kind === 'text' && isVerbatim(term.text))
 }
 
 const YEAR_0_MS = Date.parse('0000-01-01T00:00:00.000Z')

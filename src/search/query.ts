@@ -307,6 +307,9 @@ const ESCAPABLE = /[^\x20-\x7e]|["\\/<>&'+`]/
  */
 const ESCAPABLE_OR_FOLDED = /[^\x20-\x7e]|["\\/<>&'+`kK]|[iI](?![\x20-\x7e])/
 
+/** Whether `text` appears in any stored event that holds it exactly as written: no character of it escapable. */
+export const isVerbatim = (text: string) => !ESCAPABLE.test(text)
+
 /** The longest run of `text` between `breaks`, which is what is sure to appear in the stored text. */
 function verbatimRun(text: string, breaks = ESCAPABLE): string {
   let best = ''

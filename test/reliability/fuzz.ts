@@ -41,7 +41,7 @@ export const fuzz = (defaultRuns: number) =>
         numRuns: defaultRuns,
         plugins: [fc.interruptAfterTimeLimit(PROPERTY_TIME_MAX_MS, { failOnInterrupt: true })],
       }
-    : { seed, numRuns: runs }
+    : { seed, numRuns: runs, verbose: process.env.FUZZ_VERBOSE ? 2 : 0 }
 
 /** A property's test timeout: past PROPERTY_TIME_MAX_MS for the default runs; for a long run, a day. */
 export const FUZZ_TIMEOUT_MS = runs === undefined ? 30_000 : 24 * 3_600_000

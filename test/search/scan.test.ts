@@ -205,6 +205,19 @@ describe('needles', () => {
     expect(await found('user CONTAINS k')).toEqual([1])
   })
 
+  // A word's needle is only its longest run that no writer escapes (`a/b` may be stored as `a\/b`), or
+  // nothing (the Kelvin sign): such a word must still be checked by the predicate, not by its needle.
+  test('words only partly covered by their needles are checked whole', async () => {
+    await store(A, [
+      { value: { n: 1, path: 'a' }, timeMs: T0 + HOUR },
+      { value: { n: 2, path: 'a/b' }, timeMs: T0 + HOUR },
+      { value: { n: 3, host: 'k' }, timeMs: T0 + HOUR },
+    ])
+    expect(await found('a/b')).toEqual([2])
+    expect(await found('k "\u212a"')).toEqual([])
+    expect(await found('k')).toEqual([3])
+  })
+
   // Needles and windows are both read as ISO-8859-1; TextDecoder('latin1') is windows-1252, and a needle
   // read that way, with a byte from 0x80 to 0x9f in its UTF-8 (the 0x9f of ß), never matched.
   test('a word with a UTF-8 byte from 0x80 to 0x9f finds the events holding it', async () => {
