@@ -132,9 +132,12 @@ export class ArrayStage implements Stage {
     const shift = fresh ? pos : -this.head.length
     if (!fresh) this.head.append(chunk)
     const envelope = fresh ? chunk.subarray(pos) : this.head.view()
-    const found = this.navigator.find(envelope)
     const max = this.ctx.options.eventBytesMax
-    const headBytes = found === NEED_MORE ? envelope.length : found === MISSING ? this.navigator.pos : found
+    // The walk stops one byte past the limit, so a head that is too large is that, and not malformed
+    // further on, whether it came whole or a byte at a time.
+    const walked = envelope.length > max + 1 ? envelope.subarray(0, max + 1) : envelope
+    const found = this.navigator.find(walked)
+    const headBytes = found === NEED_MORE ? walked.length : found === MISSING ? this.navigator.pos : found
     if (headBytes > max) throw this.ctx.tooLarge(this.valueStart, this.shape.where())
     if (found === NEED_MORE) {
       if (fresh) this.head.append(envelope)
