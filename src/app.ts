@@ -11,6 +11,7 @@ import { logSourcesApi } from './api/log-sources.ts'
 import { schemasApi } from './api/schemas.ts'
 import { systemErrorsApi } from './api/system-errors.ts'
 import { type Config, requestMemoryBytes } from './config/schema.ts'
+import { errorSchemas } from './errors.ts'
 import type { EventLog } from './eventlog/index.ts'
 import type { IngestCounters } from './health/counters.ts'
 import { healthz } from './health/healthz.ts'
@@ -49,7 +50,10 @@ export function createApp(deps: AppDeps) {
             version: VERSION,
             description: 'HTTP log-ingestion appliance: management API',
           },
-          components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
+          components: {
+            securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+            schemas: errorSchemas(),
+          },
           security: [{ apiKey: [] }],
         },
       }),

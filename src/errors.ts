@@ -7,6 +7,8 @@
  * The catalogue is the single list of codes: the OpenAPI document and the README's table of error codes
  * are made from it (a test keeps the README in step), so a code cannot drift from what users are told.
  */
+import { Type as T } from '@sinclair/typebox'
+
 export const ERROR_CATALOGUE = {
   VALIDATION_ERROR: { status: 400, meaning: 'A field or parameter is invalid; `field` names it.' },
   MALFORMED_JSON: {
@@ -19,7 +21,10 @@ export const ERROR_CATALOGUE = {
     meaning: 'An event nests objects and arrays deeper than `[ingest] event_depth_max`.',
   },
   INVALID_UTF8: { status: 400, meaning: 'An event or body is not valid UTF-8.' },
-  DECODE_FAILED: { status: 400, meaning: 'A compressed body is corrupt or truncated.' },
+  DECODE_FAILED: {
+    status: 400,
+    meaning: 'A compressed body is corrupt or truncated, or a zstd frame needs a window over 8 MiB.',
+  },
   BODY_READ_FAILED: {
     status: 400,
     meaning: 'The body ended before its declared length, or the client went away.',
@@ -66,7 +71,8 @@ export const ERROR_CATALOGUE = {
   INTERNAL: { status: 500, meaning: 'A bug: the server logged it.' },
   OVERLOADED: {
     status: 503,
-    meaning: 'The server holds too much unfinished data; retry after `Retry-After`.',
+    meaning:
+      'The server is near `[ingest] memory_max`, or its log queue is half full; retry after `Retry-After`.',
   },
   LOG_OVERLOADED: {
     status: 503,
@@ -79,6 +85,45 @@ export const ERROR_CATALOGUE = {
 } as const satisfies Record<string, { status: number; meaning: string }>
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE
+
+/** The catalogue as a Markdown table (code, status, meaning), columns aligned: the README's table. */
+export function errorTable(): string {
+  const rows = [
+    ['code', 'status', 'meaning'],
+    ...Object.entries(ERROR_CATALOGUE).map(([code, { status, meaning }]) => [
+      `\`${code}\``,
+      String(status),
+      meaning,
+    ]),
+  ]
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column]!.length)))
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`
+  const [header, ...body] = rows
+  return [line(header!), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n')
+}
+
+/** The error body's schemas for the OpenAPI document, with every code and its status from the catalogue. */
+export function errorSchemas() {
+  const ErrorCode = T.Union(
+    Object.keys(ERROR_CATALOGUE).map((code) => T.Literal(code)),
+    {
+      description: `Every error code, with the HTTP status it comes with:\n\n${errorTable()}`,
+      'x-error-catalogue': Object.entries(ERROR_CATALOGUE).map(([code, entry]) => ({ code, ...entry })),
+    },
+  )
+  const ErrorBody = T.Object({
+    message: T.String(),
+    error: T.Object({
+      code: T.Unsafe<ErrorCode>({ $ref: '#/components/schemas/ErrorCode' }),
+      message: T.String(),
+      field: T.Optional(
+        T.String({ description: 'The request field the problem is about, when there is one.' }),
+      ),
+    }),
+  })
+  return { ErrorCode, Error: ErrorBody }
+}
 
 export interface AppErrorOptions {
   /** The request field the problem is about, when there is one (`integrationLabel`, `authHeaderKey`). */

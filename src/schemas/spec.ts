@@ -74,6 +74,9 @@ export function parseSchemaSpec(text: string): SchemaSpec {
   // request sends must not write to the server's log, and such a key is refused as unknown anyway.
   const document = parseDocument(text, { uniqueKeys: true, logLevel: 'error' })
   const [error] = document.errors
+  // The yaml package reads nested collections recursively and reports running out of stack as an error.
+  if (error && /call stack/i.test(error.message))
+    throw new SchemaSpecError('', 'invalid YAML: nested too deeply')
   if (error) throw new SchemaSpecError('', `invalid YAML: ${error.message.split('\n')[0]}`)
   if (!isMap(document.contents))
     throw new SchemaSpecError('', 'the spec must be a YAML mapping with `fields`')
@@ -81,7 +84,8 @@ export function parseSchemaSpec(text: string): SchemaSpec {
   try {
     // Aliases could expand a small document into a huge one; a schema has no use for them.
     raw = document.toJS({ maxAliasCount: 0 }) as Record<string, unknown>
-  } catch {
+  } catch (error) {
+    if (error instanceof RangeError) throw new SchemaSpecError('', 'invalid YAML: nested too deeply')
     throw new SchemaSpecError('', 'invalid YAML: aliases (*name) are not allowed')
   }
   return readSpec(raw)

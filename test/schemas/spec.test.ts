@@ -117,6 +117,10 @@ fields:
     expect(refusal(arrays(5000))).toContain(`arrays and objects nest deeper than ${DEPTH_MAX} levels`)
   })
 
+  test('YAML nested past what its reader can follow is refused, saying so', () => {
+    expect(refusal(`fields: ${'['.repeat(100_000)}`)).toBe('invalid YAML: nested too deeply')
+  })
+
   test("a list as a key is refused without a warning on the server's stderr", () => {
     const warnings = spyOn(process, 'emitWarning')
     try {
