@@ -73,10 +73,11 @@ export const ConfigSchema = T.Object(
         head_timeout_ms: T.Integer({
           default: 10_000,
           minimum: 100,
-          maximum: 600_000,
+          // Bun's HTTP server closes a connection that has sent no complete head for about 10 s anyway.
+          maximum: 10_000,
           description:
             'Time a connection has to send a complete request head, from opening or from its last answer; ' +
-            'an idle keep-alive connection is closed after it too (guards against slow-header attacks).',
+            'an idle keep-alive connection is closed after it too (guards against slow-header attacks). At most 10 s.',
         }),
         trusted_proxies: T.Array(T.String(), {
           default: [],

@@ -58,6 +58,8 @@ interface Connection {
   /** Requests received and not yet answered; pipelined ones are queued by the server. */
   active: number
   timer: ReturnType<typeof setTimeout> | undefined
+  /** Runs once `active` falls to 0: the parser's refusal of what followed them waits for their answers. */
+  whenIdle?: () => void
 }
 
 export async function serve(fetch: FetchHandler, options: ServeOptions): Promise<RunningServer> {
@@ -82,7 +84,10 @@ export async function serve(fetch: FetchHandler, options: ServeOptions): Promise
     inflight++
     res.once('close', () => {
       inflight--
-      if (state && --state.active === 0 && !socket.destroyed) armTimer(socket, state)
+      if (state && --state.active === 0) {
+        if (state.whenIdle) state.whenIdle()
+        else if (!socket.destroyed) armTimer(socket, state)
+      }
       if (inflight === 0) idle?.()
     })
     void answer(req, res, origin, fetch).catch(() => res.destroy())
@@ -104,11 +109,18 @@ export async function serve(fetch: FetchHandler, options: ServeOptions): Promise
     })
   })
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) return socket.destroy()
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-    const { body, contentType } = options.malformed(status)
-    const head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: ${contentType}\r\n`
-    socket.end(`${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+    const refuse = () => {
+      if (!socket.writable) return socket.destroy()
+      const { body, contentType } = options.malformed(status)
+      const head = `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: ${contentType}\r\n`
+      socket.end(`${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`)
+    }
+    // Answers go in the order of the requests (RFC 9112 §9.3.2): requests before the bad bytes, still
+    // being handled (waiting for the disk, say), are answered first.
+    const state = connections.get(socket)
+    if (state && state.active > 0) state.whenIdle = refuse
+    else refuse()
   })
 
   await new Promise<void>((resolve, reject) => {
