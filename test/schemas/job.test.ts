@@ -12,9 +12,11 @@ import { tempDir } from '../helpers.ts'
 
 const WAITING = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'
 const TYPED = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'
+const OTHER = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc'
 const sources = [
   { id: WAITING, label: 'waiting', logTypes: [] },
   { id: TYPED, label: 'typed', logTypes: ['Custom.X'] },
+  { id: OTHER, label: 'other', logTypes: [] },
 ] as unknown as SourceRecord[]
 
 let dir: ReturnType<typeof tempDir>
@@ -102,4 +104,27 @@ test('the background pass visits sources without log types', async () => {
   expect(reads).not.toContain(TYPED)
   // Asked for later, the draft is already there: nothing new to read, but the events are counted.
   expect((await inference.infer(WAITING)).eventsSampled).toBe(1)
+})
+
+test('a background pass reads the log once for every source waiting, each draft taking only its own events', async () => {
+  for (let i = 0; i < 5; i++) {
+    await append(WAITING, [{ a: i }])
+    await append(OTHER, [{ o: `x${i}` }, { o: `y${i}` }])
+    await append(TYPED, [{ b: i }])
+  }
+  const inference = job({ intervalMs: 5 })
+  const reads: (readonly string[] | undefined)[] = []
+  const read = log.read.bind(log)
+  log.read = (query) => {
+    reads.push(query.sourceIds)
+    return read(query)
+  }
+  inference.start()
+  for (let i = 0; i < 200 && reads.length === 0; i++) await Bun.sleep(5)
+  await Bun.sleep(20)
+  expect(reads[0]).toEqual([WAITING, OTHER])
+  inference.close()
+  expect((await inference.infer(WAITING)).eventsSampled).toBe(5)
+  expect((await inference.infer(OTHER)).eventsSampled).toBe(10)
+  expect((await inference.infer(OTHER)).spec).toContain('name: o')
 })
