@@ -15,8 +15,10 @@
  *   JavaScript heap and undercounts byte buffers: 16 concurrent decompression bombs of valid events
  *   drove RSS to 310–450 MB against a 256 MiB in-flight mark that counted only live bytes;
  * - what no charge counts (the objects of thousands of refused requests a second, the allocator's own
- *   slack) is caught by watching the process's resident memory every few milliseconds: past 80% of
- *   `memory_max` the garbage is collected, and past 90% new requests are refused until it falls back.
+ *   slack) is caught by watching the process's resident memory, every few milliseconds and every few
+ *   dozen requests (a storm of connections can keep the event loop in one turn for seconds, when no
+ *   timer runs): past 65% of `memory_max` the garbage is collected, past 75% new requests are refused
+ *   until it falls back.
  */
 import { AppError } from '../errors.ts'
 
@@ -47,6 +49,8 @@ const COLLECT_AT = 0.15
 const RESIDENT_COLLECT = 0.65
 const RESIDENT_REFUSE = 0.75
 const WATCH_INTERVAL_MS = 20
+/** Requests admitted between two looks at resident memory, besides the timer's. */
+const WATCH_EVERY_REQUESTS = 64
 
 export class Admission {
   #charged = 0
@@ -54,6 +58,8 @@ export class Admission {
   #refusing = false
   /** The last watch found resident memory past RESIDENT_REFUSE. */
   #resident = false
+  #watching = false
+  #admitted = 0
   readonly #high: number
   readonly #low: number
   /** Largest charged + garbage + queue seen, for the memory benchmark and metrics. */
@@ -71,6 +77,7 @@ export class Admission {
    * has cost as much as one that was stored. Pair with `release` of what the request charged.
    */
   admit(): void {
+    if (this.#watching && ++this.#admitted % WATCH_EVERY_REQUESTS === 0) this.#watchResident()
     const queue = this.options.logQueueBytes()
     if (this.#refusing && this.#charged + queue <= this.#low) this.#refusing = false
     if (this.#refusing || this.#resident || queue >= this.options.logQueueHighBytes) throw this.#overloaded()
@@ -78,18 +85,24 @@ export class Admission {
 
   /** Starts watching resident memory; returns the function that stops it. */
   watch(): () => void {
-    const { memoryMaxBytes, residentBytes } = this.options
-    const timer = setInterval(() => {
-      let resident = residentBytes()
-      if (resident >= memoryMaxBytes * RESIDENT_COLLECT) {
-        this.#collect()
-        resident = residentBytes()
-      }
-      this.#resident = resident >= memoryMaxBytes * RESIDENT_REFUSE
-    }, WATCH_INTERVAL_MS)
+    this.#watching = true
+    const timer = setInterval(() => this.#watchResident(), WATCH_INTERVAL_MS)
     // The watch alone must not keep the process alive.
     ;(timer as { unref?: () => void }).unref?.()
-    return () => clearInterval(timer)
+    return () => {
+      this.#watching = false
+      clearInterval(timer)
+    }
+  }
+
+  #watchResident(): void {
+    const { memoryMaxBytes, residentBytes } = this.options
+    let resident = residentBytes()
+    if (resident >= memoryMaxBytes * RESIDENT_COLLECT) {
+      this.#collect()
+      resident = residentBytes()
+    }
+    this.#resident = resident >= memoryMaxBytes * RESIDENT_REFUSE
   }
 
   /** Charges `bytes` to `hold` before they are taken, or throws 503 when they would not fit the budget. */
