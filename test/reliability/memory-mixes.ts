@@ -168,3 +168,10 @@ export function mixes(bodies: Bodies): Record<string, Sender[]> {
     'slow declared 1 MiB bodies ×300': each(300, () => slowDeclared(20_000, 3)),
   }
 }
+
+/** The mixes' names, known before any body is made. */
+export function mixNames(): string[] {
+  const none = new Uint8Array(0)
+  const each = { gzip: none, br: none, zstd: none }
+  return Object.keys(mixes({ events: each, zeros: each, largest: none }))
+}
