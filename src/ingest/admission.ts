@@ -16,7 +16,7 @@
  *   drove RSS to 310–450 MB against a 256 MiB in-flight mark that counted only live bytes;
  * - what no charge counts (the objects of thousands of refused requests a second, the allocator's own
  *   slack) is caught by watching the process's resident memory, every few milliseconds and every few
- *   dozen requests (a storm of connections can keep the event loop in one turn for seconds, when no
+ *   hundred requests (a storm of connections can keep the event loop in one turn for seconds, when no
  *   timer runs): past 65% of `memory_max` the garbage is collected, past 75% new requests are refused
  *   until it falls back.
  */
@@ -39,7 +39,16 @@ export interface AdmissionOptions {
 /** What one request has charged; released whole when it ends. */
 export interface Hold {
   bytes: number
+  /** The most it held at once. */
+  peak: number
 }
+
+/**
+ * A request that never held more than this leaves its garbage to the collector's own pacing, which
+ * keeps up with small requests: collecting after every few thousand of them cost a third of the
+ * throughput of one-event requests.
+ */
+const SMALL_REQUEST_BYTES = 256 * 1024
 
 /** The marks, as shares of the budget: refuse new requests past HIGH, admit again at LOW. */
 const HIGH = 0.5
@@ -50,7 +59,7 @@ const RESIDENT_COLLECT = 0.65
 const RESIDENT_REFUSE = 0.75
 const WATCH_INTERVAL_MS = 20
 /** Requests admitted between two looks at resident memory, besides the timer's. */
-const WATCH_EVERY_REQUESTS = 64
+const WATCH_EVERY_REQUESTS = 256
 
 export class Admission {
   #charged = 0
@@ -113,6 +122,7 @@ export class Admission {
       throw this.#overloaded()
     }
     hold.bytes += bytes
+    if (hold.bytes > hold.peak) hold.peak = hold.bytes
     this.#charged += bytes
     if (this.#charged + this.options.logQueueBytes() >= this.#high) this.#refusing = true
     const used = this.#used()
@@ -123,7 +133,7 @@ export class Admission {
   release(hold: Hold, bytes = hold.bytes): void {
     hold.bytes -= bytes
     this.#charged -= bytes
-    this.#garbage += bytes
+    if (hold.peak >= SMALL_REQUEST_BYTES) this.#garbage += bytes
     if (this.#garbage >= this.options.budgetBytes * COLLECT_AT) this.#collect()
   }
 

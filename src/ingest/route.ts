@@ -64,13 +64,6 @@ export interface IngestDeps {
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 
-/**
- * What the objects of one request cost besides its bytes (the request and response, the body stream,
- * the stages' state), as the memory budget counts them: refused requests are garbage too, and thousands
- * a second of them must make the collector run as surely as large bodies do.
- */
-const REQUEST_OBJECTS_BYTES = 16 * 1024
-
 export function ingestRoute(deps: IngestDeps) {
   const { limits, log, counters } = deps
   const clock = deps.clock ?? Date.now
@@ -195,14 +188,13 @@ export function ingestRoute(deps: IngestDeps) {
 
   async function handle(request: Request, id: string): Promise<Response> {
     const source = sources.get(id)
-    const hold: Hold = { bytes: 0 }
+    const hold: Hold = { bytes: 0, peak: 0 }
     const meter: Meter = {
       reserve: (bytes) => admission.reserve(hold, bytes),
       release: (bytes) => admission.release(hold, bytes),
     }
     try {
       if (!source) throw notFound(`no log source with integrationId ${id}`)
-      meter.reserve(REQUEST_OBJECTS_BYTES)
       return await ingest(request, source, meter)
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'INTERNAL'
