@@ -10,6 +10,7 @@ import { type EventLog, type FileOps, openEventLog } from '../src/eventlog/index
 import { IngestCounters } from '../src/health/counters.ts'
 import { silentLogger } from '../src/logger.ts'
 import { openRegistry, type Registry } from '../src/registry/index.ts'
+import type { SourceRecord } from '../src/registry/sources.ts'
 import { type SchemaServices, startSchemaServices } from '../src/schemas/services.ts'
 
 export function tempDir(prefix = 'inlet-test-'): { path: string; [Symbol.dispose](): void } {
@@ -111,5 +112,27 @@ export function seededRandom(seed: number): (n: number) => number {
     state ^= state >>> 17
     state ^= state << 5
     return Math.abs(state) % n
+  }
+}
+
+/** A source as the registry hands it over, for tests of what is compiled from one (verifiers, caches). */
+export function sourceRecord(overrides: Partial<SourceRecord> = {}): SourceRecord {
+  return {
+    id: '0b7c2a4e-3d41-4c1f-9a57-1f1d6c2b9e10',
+    label: 'test',
+    logTypes: [],
+    streamType: 'Auto',
+    streamOptions: {},
+    authMethod: 'None',
+    authHeaderKey: null,
+    authHmacAlg: null,
+    authHmacScheme: null,
+    authUsername: null,
+    allowedCidrs: [],
+    createdAt: '2026-11-28T11:00:00.000Z',
+    lastModified: '2026-11-28T11:00:00.000Z',
+    previousSecretExpiresAt: null,
+    noDataAlarmMinutes: null,
+    ...overrides,
   }
 }

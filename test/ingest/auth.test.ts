@@ -15,6 +15,7 @@ import {
 import type { HmacAlg } from '../../src/registry/model.ts'
 import { createSecretBox } from '../../src/registry/secrets.ts'
 import type { SourceRecord } from '../../src/registry/sources.ts'
+import { sourceRecord } from '../helpers.ts'
 
 const box = createSecretBox(randomBytes(32))
 const NOW_MS = Date.parse('2026-11-28T12:00:00Z')
@@ -26,36 +27,18 @@ const WHSEC = `whsec_${Buffer.alloc(32, 7).toString('base64')}`
 const WHSEC_KEY = Buffer.alloc(32, 7)
 const BODY = '{"event":"login","user":"ada"}\n'
 
-function record(overrides: Partial<SourceRecord>): SourceRecord {
-  return {
-    id: '0b7c2a4e-3d41-4c1f-9a57-1f1d6c2b9e10',
-    label: 'test',
-    logTypes: [],
-    streamType: 'Auto',
-    streamOptions: {},
-    authMethod: 'None',
-    authHeaderKey: null,
-    authHmacAlg: null,
-    authHmacScheme: null,
-    authUsername: null,
-    allowedCidrs: [],
-    createdAt: '2026-11-28T11:00:00.000Z',
-    lastModified: '2026-11-28T11:00:00.000Z',
-    previousSecretExpiresAt: null,
-    noDataAlarmMinutes: null,
-    ...overrides,
-  }
-}
-
 const OPTIONS = { box, timestampToleranceMs: TOLERANCE_MS }
 
 /** A hashed-secret source, as the registry hands it over: one keyed hash per live secret. */
 const hashed = (overrides: Partial<SourceRecord>, secrets: string[] = [SECRET]) =>
-  compileVerifier({ source: record(overrides), hashes: secrets.map((s) => box.hash(s)), keys: [] }, OPTIONS)
+  compileVerifier(
+    { source: sourceRecord(overrides), hashes: secrets.map((s) => box.hash(s)), keys: [] },
+    OPTIONS,
+  )
 
 /** An HMAC source with the scheme defaults registry/rules.ts would fill in. */
 const keyed = (overrides: Partial<SourceRecord>, keys: string[] = [SECRET]) =>
-  compileVerifier({ source: record({ authMethod: 'HMAC', ...overrides }), hashes: [], keys }, OPTIONS)
+  compileVerifier({ source: sourceRecord({ authMethod: 'HMAC', ...overrides }), hashes: [], keys }, OPTIONS)
 
 const raw = (alg: HmacAlg = 'sha256', keys?: string[]) =>
   keyed({ authHeaderKey: 'X-Signature', authHmacAlg: alg, authHmacScheme: 'raw' }, keys)

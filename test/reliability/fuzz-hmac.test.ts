@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import { type AuthOutcome, compileVerifier, type Verifier } from '../../src/ingest/auth/index.ts'
 import { AUTH_METHODS, type HmacAlg, type HmacScheme } from '../../src/registry/model.ts'
 import { createSecretBox } from '../../src/registry/secrets.ts'
-import type { SourceRecord } from '../../src/registry/sources.ts'
+import { sourceRecord } from '../helpers.ts'
 import { FUZZ_TIMEOUT_MS, fuzz, mutate, mutations } from './fuzz.ts'
 
 const box = createSecretBox(randomBytes(32))
@@ -18,27 +18,6 @@ const NOW_MS = Date.parse('2026-11-28T12:00:00Z')
 const NOW_S = NOW_MS / 1000
 const TOLERANCE_S = 300
 const OPTIONS = { box, timestampToleranceMs: TOLERANCE_S * 1000 }
-
-function source(overrides: Partial<SourceRecord>): SourceRecord {
-  return {
-    id: '0b7c2a4e-3d41-4c1f-9a57-1f1d6c2b9e10',
-    label: 'fuzz',
-    logTypes: [],
-    streamType: 'Auto',
-    streamOptions: {},
-    authMethod: 'None',
-    authHeaderKey: null,
-    authHmacAlg: null,
-    authHmacScheme: null,
-    authUsername: null,
-    allowedCidrs: [],
-    createdAt: '2026-11-28T11:00:00.000Z',
-    lastModified: '2026-11-28T11:00:00.000Z',
-    previousSecretExpiresAt: null,
-    noDataAlarmMinutes: null,
-    ...overrides,
-  }
-}
 
 /** The whole check as the route runs it: headers first, the body only when the verdict needs it. */
 function verify(verifier: Verifier, headers: Headers, body: Uint8Array): AuthOutcome {
@@ -138,7 +117,7 @@ function headers(s: Signing, digest: Buffer): Headers {
 }
 
 function verifierFor(s: Pick<Signing, 'scheme' | 'alg' | 'header'>, keys: string[]): Verifier {
-  const record = source({
+  const record = sourceRecord({
     authMethod: 'HMAC',
     authHeaderKey: s.header,
     authHmacAlg: s.alg,
@@ -396,7 +375,7 @@ const anyVerifier = fc.oneof(
     .map((authMethod) =>
       compileVerifier(
         {
-          source: source({
+          source: sourceRecord({
             authMethod,
             authHeaderKey: authMethod === 'SharedSecret' ? 'X-Api-Key' : null,
             authUsername: authMethod === 'Basic' ? 'ada' : null,
