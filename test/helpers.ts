@@ -136,3 +136,9 @@ export function sourceRecord(overrides: Partial<SourceRecord> = {}): SourceRecor
     ...overrides,
   }
 }
+
+/**
+ * Panther's former managed log schemas and their test cases, vendored with their licence (see the NOTICE
+ * beside them): a missing file fails the tests that read them, it never skips them.
+ */
+export const PANTHER_LOGS = join(import.meta.dir, 'fixtures', 'panther', 'logs')

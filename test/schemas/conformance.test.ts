@@ -1,13 +1,12 @@
 /**
- * Conformance against Panther's former managed schemas (../shared/panther-schemas, see its README): every
+ * Conformance against Panther's former managed schemas (test/fixtures/panther, see its NOTICE): every
  * test case's input is classified by the schema its logType names, through the same classifier the
  * ingest route uses, and the stored event is compared with the case's result field by field. Timestamps
  * are compared as instants (Panther's results write some in their source format, some with an offset;
  * Inlet stores RFC 3339 UTC), and p_any_* arrays as sets. Prints `N/M Panther schema cases pass`.
- * Skipped when the folder is absent: it is reference data, not part of the product.
  */
 import { describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import type { FramedEvent } from '../../src/ingest/framing/index.ts'
@@ -16,8 +15,9 @@ import { createClassification } from '../../src/schemas/classify.ts'
 import type { ElementSpec, FieldSpec, SchemaSpec } from '../../src/schemas/model.ts'
 import { parseSchemaSpec } from '../../src/schemas/spec.ts'
 import { compileTimeFormats } from '../../src/schemas/time.ts'
+import { PANTHER_LOGS } from '../helpers.ts'
 
-const ROOT = join(import.meta.dir, '../../../shared/panther-schemas/logs')
+const ROOT = PANTHER_LOGS
 
 /**
  * Cases known to differ, with the reason; every other case must match exactly. Each is behaviour of
@@ -183,7 +183,7 @@ function sortIndicators(event: Record<string, unknown>): Record<string, unknown>
   return event
 }
 
-describe.skipIf(!existsSync(ROOT))('Panther schema conformance', () => {
+describe('Panther schema conformance', () => {
   test('every test case classifies to the event Panther stores', () => {
     const { schemas, cases } = load()
     const failures: string[] = []

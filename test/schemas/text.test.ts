@@ -1,16 +1,17 @@
 /**
  * The text-line parsers (csv, fastmatch, regex): what each makes of a line, how configs are checked, and
  * Panther's Apache, Nginx and Fastly test cases parsed to the fields Panther stores (as strings, before
- * coercion). Those last are skipped when ../shared/panther-schemas is absent.
+ * coercion), from the vendored test/fixtures/panther.
  */
 import { describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
 import type { ParserSpec } from '../../src/schemas/model.ts'
 import { compileLineParser, type LineParser } from '../../src/schemas/text/index.ts'
+import { PANTHER_LOGS } from '../helpers.ts'
 
-const ROOT = join(import.meta.dir, '../../../shared/panther-schemas/logs')
+const ROOT = PANTHER_LOGS
 
 /** A fresh parser for a parser block given as plain data (as a YAML spec would hold it). */
 const parserFor = (parser: unknown): LineParser => {
@@ -446,7 +447,7 @@ describe('expandFields', () => {
   })
 })
 
-describe.skipIf(!existsSync(ROOT))("Panther's access-log test cases", () => {
+describe("Panther's access-log test cases", () => {
   interface Case {
     name: string
     logType: string
