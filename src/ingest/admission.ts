@@ -54,7 +54,7 @@ const SMALL_REQUEST_BYTES = 256 * 1024
 const HIGH = 0.5
 const LOW = 0.35
 const COLLECT_AT = 0.15
-/** The watch: collect past 80% of memory_max resident, refuse new requests past 90%. */
+/** The watch: collect past 65% of memory_max resident, refuse new requests past 75%. */
 const RESIDENT_COLLECT = 0.65
 const RESIDENT_REFUSE = 0.75
 const WATCH_INTERVAL_MS = 20
@@ -71,7 +71,7 @@ export class Admission {
   #admitted = 0
   readonly #high: number
   readonly #low: number
-  /** Largest charged + garbage + queue seen, for the memory benchmark and metrics. */
+  /** Largest charged + garbage + queue seen, and collections run: what the budget did, for tests. */
   peakBytes = 0
   collections = 0
 

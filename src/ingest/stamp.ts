@@ -9,7 +9,6 @@
  * a schema rewrote, or events that carry `p_` fields of their own (which ours must replace, not
  * duplicate) are serialized again.
  */
-
 import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
 import type { Meter } from '../body.ts'
@@ -22,12 +21,12 @@ const ROW_ID_KEY = encoder.encode(',"p_row_id":"')
 const ROW_ID_KEY_FIRST = encoder.encode('"p_row_id":"')
 const ROW_ID_HEX_DIGITS = 32
 const ARENA_BLOCK_BYTES_MIN = 4096
+const ARENA_BLOCK_BYTES_MAX = 1024 * 1024
 /**
- * What the objects of one event cost besides its bytes (the framed event, its views, the record), as
- * the memory budget counts them: about 200 bytes for a small event on Bun 1.4.
+ * What the memory budget counts for the objects of one event besides its bytes (the framed event, its
+ * views, the record): an estimate, generous for a small event.
  */
 const EVENT_OBJECTS_BYTES = 256
-const ARENA_BLOCK_BYTES_MAX = 1024 * 1024
 const HEX = encoder.encode('0123456789abcdef')
 /** Each process numbers its rows after a random prefix, so row ids are unique across restarts. */
 const PROCESS_ID_BYTES = encoder.encode(randomBytes(8).toString('hex'))
