@@ -11,7 +11,7 @@
  * many megabytes never sits in memory whole.
  */
 
-import { type FramingContext, malformed, notAnObject, type Stage } from './context.ts'
+import { type FramingContext, JsonEvent, malformed, notAnObject, type Stage } from './context.ts'
 import type { FramedEvent } from './index.ts'
 import { ArrayStage } from './json-array.ts'
 import { CLOSE_BRACE, isBlank, OPEN_BRACE } from './scan.ts'
@@ -76,23 +76,11 @@ function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, offset:
   while (start < end && isBlank(message.charCodeAt(start))) start++
   while (end > start && isBlank(message.charCodeAt(end - 1))) end--
   if (message.charCodeAt(start) === OPEN_BRACE && message.charCodeAt(end - 1) === CLOSE_BRACE) {
-    const text = message.slice(start, end)
-    const value = parseOrUndefined(text)
-    if (value !== undefined) {
-      const json = encoder.encode(text)
-      const validation = validateObject(json, 0, json.length, ctx.options.eventDepthMax)
-      if (validation.tooDeep) throw ctx.tooDeep(offset)
-      const reservedKeys = Object.keys(value).some((key) => key.startsWith('p_'))
-      return { value, json, reservedKeys, timeMs }
-    }
+    // Validated as bytes, like every other event, and parsed only if something asks for its value.
+    const json = encoder.encode(message.slice(start, end))
+    const validation = validateObject(json, 0, json.length, ctx.options.eventDepthMax)
+    if (validation.errorAt < 0) return new JsonEvent(json, validation.reservedKeys, timeMs)
+    if (validation.tooDeep) throw ctx.tooDeep(offset)
   }
   return { value: { message }, json: null, reservedKeys: false, timeMs, line: message }
-}
-
-function parseOrUndefined(text: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
 }
