@@ -1,53 +1,17 @@
 import { describe, expect, test } from 'bun:test'
-import { AppError } from '../../src/errors.ts'
 import { createFramer, type FramingOptions } from '../../src/ingest/framing/index.ts'
 import type { StreamType } from '../../src/registry/model.ts'
+import { concatBytes, frameOutcome, type Seen } from './frame-outcome.ts'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
+const _decoder = new TextDecoder()
 const DEFAULTS: FramingOptions = { streamType: 'Auto', eventBytesMax: 1024 * 1024, eventsMax: 100_000 }
 
 type Options = Partial<FramingOptions>
 type Body = string | Uint8Array
-interface Seen {
-  value: Record<string, unknown>
-  json: string | null
-  timeMs: number | null
-}
-type Outcome = { events: Seen[] } | { error: { code: string; status: number; message: string } }
-
 const bytesOf = (body: Body) => (typeof body === 'string' ? encoder.encode(body) : body)
-const concat = (...parts: Body[]) => {
-  const all = parts.map(bytesOf)
-  const out = new Uint8Array(all.reduce((sum, part) => sum + part.length, 0))
-  let at = 0
-  for (const part of all) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
-
-/** Frames `chunks` and reports the events (json as text) or the AppError, whichever happens. */
-function outcome(chunks: Uint8Array[], options: Options): Outcome {
-  const events: Seen[] = []
-  const framer = createFramer({ ...DEFAULTS, ...options }, (event) => {
-    if (event.json) {
-      expect(event.json[0]).toBe(0x7b)
-      expect(event.json[event.json.length - 1]).toBe(0x7d)
-    }
-    events.push({ value: event.value, json: event.json && decoder.decode(event.json), timeMs: event.timeMs })
-  })
-  try {
-    for (const chunk of chunks) framer.push(chunk)
-    framer.end()
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error
-    return { error: { code: error.code, status: error.status, message: error.message } }
-  }
-  expect(framer.events).toBe(events.length)
-  return { events }
-}
+const concat = (...parts: Body[]) => concatBytes(...parts.map(bytesOf))
+const outcome = (chunks: Uint8Array[], options: Options) => frameOutcome(chunks, { ...DEFAULTS, ...options })
 
 function frame(body: Body, options: Options = {}): Seen[] {
   const result = outcome([bytesOf(body)], options)

@@ -6,9 +6,9 @@
  */
 import { describe, expect, test } from 'bun:test'
 import fc from 'fast-check'
-import { AppError } from '../../src/errors.ts'
-import { createFramer, type FramingOptions } from '../../src/ingest/framing/index.ts'
+import type { FramingOptions } from '../../src/ingest/framing/index.ts'
 import { STREAM_TYPES } from '../../src/registry/model.ts'
+import { frameOutcome } from '../ingest/frame-outcome.ts'
 import {
   anyText,
   FUZZ_TIMEOUT_MS,
@@ -22,7 +22,7 @@ import {
 } from './fuzz.ts'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
+const _decoder = new TextDecoder()
 
 type Shape = Pick<FramingOptions, 'streamType' | 'jsonArrayEnvelopeField'>
 interface Expected {
@@ -241,32 +241,9 @@ function cut(body: Uint8Array, how: Cutting): Uint8Array[] {
   return at.slice(1).map((end, k) => body.subarray(at[k], end))
 }
 
-interface Seen {
-  value: Record<string, unknown>
-  /** The event's stored bytes parsed, when it keeps the sender's. */
-  json: Record<string, unknown> | null
-  timeMs: number | null
-}
-type Outcome = { events: Seen[] } | { error: { code: string; status: number; message: string } }
-
 const LIMITS = { eventBytesMax: 1 << 20, eventsMax: 100_000 }
 
-/** Frames the chunks: the events, or the AppError; anything else thrown fails the property. */
-function outcome(chunks: Uint8Array[], options: FramingOptions): Outcome {
-  const events: Seen[] = []
-  const framer = createFramer(options, (event) => {
-    const json = event.json && JSON.parse(decoder.decode(event.json))
-    events.push({ value: event.value, json, timeMs: event.timeMs })
-  })
-  try {
-    for (const chunk of chunks) framer.push(chunk)
-    framer.end()
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error
-    return { error: { code: error.code, status: error.status, message: error.message } }
-  }
-  return { events }
-}
+const outcome = frameOutcome
 
 const BOM = '\ufeff'
 
@@ -288,7 +265,8 @@ describe('well-formed bodies frame to the events written, however chunked', () =
           const result = outcome(cut(body, how), { ...c.shape, ...LIMITS })
           if ('error' in result) throw new Error(`${result.error.code}: ${result.error.message}`)
           expect(result.events.map(({ value, timeMs }) => ({ value, timeMs }))).toEqual(c.expected)
-          for (const event of result.events) if (event.json !== null) expect(event.json).toEqual(event.value)
+          for (const event of result.events)
+            if (event.json !== null) expect(JSON.parse(event.json)).toEqual(event.value)
         })
         fc.assert(property, fuzz(300))
       },

@@ -13,6 +13,7 @@
  * same number replays the failure without that limit, to shrink it all the way.
  */
 import fc from 'fast-check'
+import { concatBytes } from '../ingest/frame-outcome.ts'
 
 const DEFAULT_SEED = 20261128
 
@@ -185,16 +186,6 @@ export function mutate(bytes: Uint8Array, changes: readonly Mutation[]): Uint8Ar
       case 'append':
         out = concatBytes(out, change.bytes)
     }
-  }
-  return out
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
   }
   return out
 }
