@@ -36,7 +36,7 @@ export function jsonBodyRoute(options: JsonBodyOptions) {
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Deepest nesting of a management API request body; the deepest real one (a source) has three levels. */
-export const API_BODY_DEPTH_MAX = 64
+const API_BODY_DEPTH_MAX = 64
 
 export async function readJsonBody(request: Request, options: JsonBodyOptions): Promise<unknown> {
   if (!options.authorized(request)) throw unauthorized()

@@ -6,7 +6,7 @@
 import { t } from 'elysia'
 import { badRequest } from '../errors.ts'
 
-/** The schema of an optional whole-number parameter: digits only, checked for range by `integerParam`. */
+/** The schema of an optional whole-number parameter: text the validator leaves to `integerParam`. */
 export const integerQuery = (min: number, max: number, description: string) =>
   t.Optional(t.String({ maxLength: 16, description: `${description} From ${min} to ${max}.` }))
 

@@ -29,7 +29,7 @@ const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 const SECRET = { minLength: 8, maxLength: 1024 }
 const NO_DATA_MINUTES = { minimum: 15, maximum: 43_200 }
 /** Enough for every range GitHub, Stripe, Slack and the like publish for their webhook senders. */
-export const ALLOWED_CIDRS_MAX = 256
+const ALLOWED_CIDRS_MAX = 256
 
 export const NoDataAlarm = T.Object(
   {

@@ -5,7 +5,7 @@
  * (the body, decoded chunks, stored events), which that pacing undercounts: left to itself, the process
  * grew to 310–450 MB under concurrent decompression bombs whose live bytes stayed under 130 MiB.
  */
-import { closeSync, openSync, readSync } from 'node:fs'
+import { openSync, readSync } from 'node:fs'
 
 /** Runs the collector to completion: a few milliseconds, more on a large heap. */
 export function collectGarbage(): void {
@@ -34,11 +34,10 @@ const PAGE_BYTES = 4096
 const statmText = Buffer.alloc(128)
 let statm: number | null | undefined
 
+/** The file, kept open for the process's life; null where there is no /proc (not Linux). */
 function openStatm(): number | null {
   try {
-    const fd = openSync('/proc/self/statm', 'r')
-    process.once('exit', () => closeSync(fd))
-    return fd
+    return openSync('/proc/self/statm', 'r')
   } catch {
     return null
   }

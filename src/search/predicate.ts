@@ -134,7 +134,7 @@ const ORDERS: Record<'>' | '>=' | '<' | '<=', (sign: number) => boolean> = {
  * one of them must not overflow the stack of every search whose window holds it: below this depth nothing
  * matches.
  */
-export const WALK_DEPTH_MAX = 4096
+const WALK_DEPTH_MAX = 4096
 
 /**
  * Whether `test` holds for some value at `path` from `at` on. Arrays met on the way are walked in place (no

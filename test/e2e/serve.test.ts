@@ -58,6 +58,10 @@ describe('inlet serve over HTTP', () => {
         'fluent',
         '--secret',
         'pass:with:colons',
+        '--allowed-cidr',
+        '10.0.0.0/8',
+        '--allowed-cidr',
+        '2001:db8::/32',
         '--json',
       ],
       env,
@@ -65,6 +69,7 @@ describe('inlet serve over HTTP', () => {
     expect(JSON.parse(basic.stdout)).toMatchObject({
       authUsername: 'fluent',
       authPassword: 'pass:with:colons',
+      allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'],
     })
     const listed = await runCli(['source', 'list'], env)
     expect(listed.stdout).toContain('GitHub audit')

@@ -421,6 +421,20 @@ describe('limits from the config', () => {
     expect(await stored()).toEqual([])
   })
 
+  test('events nested deeper than event_depth_max are a 400 naming the event; none of the request is stored', async () => {
+    await withEnv({ INLET_INGEST_EVENT_DEPTH_MAX: '3' })
+    const { id } = createSource({ authMethod: 'None' })
+    expect((await post(id, '{"a":{"b":[1]}}')).status).toBe(200)
+    const refused = await post(id, '{"ok":1}\n{"a":{"b":[[1]]}}\n')
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).error).toEqual({
+      code: 'EVENT_TOO_DEEP',
+      message:
+        'event 2 at byte 20: objects and arrays nested deeper than [ingest] event_depth_max (3 levels)',
+    })
+    expect(await stored()).toHaveLength(1)
+  })
+
   test('a source over its rate limit gets 429 with Retry-After', async () => {
     await withEnv({ INLET_INGEST_SOURCE_EVENTS_PER_SECOND: '10' })
     const { id } = createSource({ authMethod: 'None' })

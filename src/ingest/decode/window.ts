@@ -12,7 +12,6 @@
  *   server set aside 128 MiB.
  */
 import { AppError } from '../../errors.ts'
-import type { Format } from './support.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -147,19 +146,5 @@ export class ZstdFrames {
       )
     }
     this.windowBytes = Math.max(this.windowBytes, window)
-  }
-}
-
-/** The most a decoder of `format` may keep besides its output, before its data says more. */
-export function windowLimit(format: Format): number {
-  switch (format) {
-    case 'gzip':
-    case 'deflate':
-    case 'deflate-raw':
-      return DEFLATE_WINDOW_BYTES
-    case 'brotli':
-      return 16 * MiB
-    case 'zstd':
-      return ZSTD_WINDOW_MAX
   }
 }
