@@ -243,7 +243,7 @@ function authError(outcome: Extract<AuthOutcome, { ok: false }>): AppError {
   })
 }
 
-/** The request target as sent: what follows the authority in the absolute URL Bun hands over. */
+/** The request target as sent: what follows the authority in the absolute URL the server builds. */
 function pathAndQuery(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2)
   return start < 0 ? '/' : url.slice(start)
