@@ -4,8 +4,10 @@
  */
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
+import { alertsApi } from './api/alerts.ts'
 import { errorMapping } from './api/errors.ts'
 import { eventsApi } from './api/events.ts'
+import { healthApi } from './api/health.ts'
 import { inferSchemaApi } from './api/infer-schema.ts'
 import { logSourcesApi } from './api/log-sources.ts'
 import { schemasApi } from './api/schemas.ts'
@@ -13,24 +15,23 @@ import { systemErrorsApi } from './api/system-errors.ts'
 import { type Config, requestMemoryBytes } from './config/schema.ts'
 import { errorSchemas } from './errors.ts'
 import type { EventLog } from './eventlog/index.ts'
-import type { IngestCounters } from './health/counters.ts'
 import { healthz } from './health/healthz.ts'
+import { metricsRoute } from './health/metrics.ts'
 import { ingestRoute } from './ingest/route.ts'
 import type { Logger } from './logger.ts'
 import type { Registry } from './registry/index.ts'
-import type { SchemaServices } from './schemas/services.ts'
+import type { Services } from './services.ts'
 import { VERSION } from './version.ts'
 
 export interface AppDeps {
   config: Config
   registry: Registry
   log: EventLog
-  counters: IngestCounters
   logger: Logger
   /** Wall clock in ms; tests pass a fake. */
   clock?: () => number
-  /** Classification and inference (schemas/services.ts). */
-  schemas: SchemaServices
+  /** Counters, health, alerts, classification and inference (services.ts). */
+  services: Services
   /** Base URL senders reach this server at; known only once the server is listening (port 0). */
   publicUrl: () => string
   /** Watch the process's resident memory against `[ingest] memory_max`: one app per process does. */
@@ -38,6 +39,11 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
+  const { services } = deps
+  const body = {
+    bodyBytesMax: deps.config.api.body_bytes_max,
+    bodyTimeoutMs: deps.config.api.body_timeout_ms,
+  }
   return new Elysia({ name: 'inlet', normalize: false })
     .use(errorMapping(deps.logger))
     .use(
@@ -68,36 +74,51 @@ export function createApp(deps: AppDeps) {
         memoryBudgetBytes: requestMemoryBytes(deps.config),
         watchMemory: deps.watchMemory,
         trustedProxies: deps.config.server.trusted_proxies,
-        counters: deps.counters,
+        counters: services.counters,
         logger: deps.logger,
         clock: deps.clock,
-        classifierFor: deps.schemas.classifierFor,
+        classifierFor: services.schemas.classifierFor,
       }),
     )
     .use(
-      logSourcesApi({
-        registry: deps.registry,
-        publicUrl: deps.publicUrl,
-        bodyBytesMax: deps.config.api.body_bytes_max,
-        bodyTimeoutMs: deps.config.api.body_timeout_ms,
-      }),
+      logSourcesApi({ registry: deps.registry, publicUrl: deps.publicUrl, health: services.health, ...body }),
     )
-    .use(
-      schemasApi({
-        registry: deps.registry,
-        bodyBytesMax: deps.config.api.body_bytes_max,
-        bodyTimeoutMs: deps.config.api.body_timeout_ms,
-      }),
-    )
+    .use(healthApi({ registry: deps.registry, health: services.health, ...body }))
+    .use(schemasApi({ registry: deps.registry, ...body }))
     .use(
       inferSchemaApi({
         registry: deps.registry,
-        inference: deps.schemas.inference,
+        inference: services.schemas.inference,
         publicUrl: deps.publicUrl,
-        bodyBytesMax: deps.config.api.body_bytes_max,
-        bodyTimeoutMs: deps.config.api.body_timeout_ms,
+        ...body,
       }),
     )
     .use(systemErrorsApi({ registry: deps.registry }))
-    .use(eventsApi({ registry: deps.registry, log: deps.log, limits: deps.config.search, clock: deps.clock }))
+    .use(alertsApi({ registry: deps.registry, deliverer: services.deliverer }))
+    .use(
+      eventsApi({
+        registry: deps.registry,
+        log: deps.log,
+        limits: deps.config.search,
+        clock: deps.clock,
+        searchCounters: services.search,
+      }),
+    )
+    .use(
+      metricsRoute({
+        counters: services.counters,
+        search: services.search,
+        log: deps.log,
+        eventLoop: services.eventLoop,
+        alarmStates: () =>
+          deps.registry.health
+            .noDataAlarms()
+            .map((alarm) => ({ sourceId: alarm.sourceId, type: 'SOURCE_NO_DATA', state: alarm.state })),
+        openSystemErrors: () => deps.registry.systemErrors.list({ state: 'open', limit: 1000 }),
+        alertsPending: () => deps.registry.alerts.size(),
+        apiKey: deps.registry.apiKey,
+        metricsToken: deps.config.health.metrics_token,
+        version: VERSION,
+      }),
+    )
 }

@@ -49,6 +49,10 @@ export const ERROR_CATALOGUE = {
   CONFLICT: { status: 409, meaning: 'The name or label is already taken.' },
   LIMIT_REACHED: { status: 409, meaning: 'The registry holds as many of these as it may.' },
   NO_EVENTS: { status: 409, meaning: 'The source has stored no events to infer a schema from.' },
+  ALERTS_NOT_CONFIGURED: {
+    status: 409,
+    meaning: 'No alert receiver is configured: set `[alerts] webhook_url`.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request, as sent, is larger than its limit.' },
   DECODED_TOO_LARGE: {
     status: 413,

@@ -7,11 +7,13 @@ import { eventLogOptions } from '../src/cli/serve.ts'
 import { loadConfig } from '../src/config/load.ts'
 import type { Config } from '../src/config/schema.ts'
 import { type EventLog, type FileOps, openEventLog } from '../src/eventlog/index.ts'
-import { IngestCounters } from '../src/health/counters.ts'
+import type { IngestCounters } from '../src/health/counters.ts'
+import type { Health } from '../src/health/index.ts'
 import { silentLogger } from '../src/logger.ts'
 import { openRegistry, type Registry } from '../src/registry/index.ts'
 import type { SourceRecord } from '../src/registry/sources.ts'
-import { type SchemaServices, startSchemaServices } from '../src/schemas/services.ts'
+import type { SchemaServices } from '../src/schemas/services.ts'
+import { lateLogHooks, type Services, startServices } from '../src/services.ts'
 
 export function tempDir(prefix = 'inlet-test-'): { path: string; [Symbol.dispose](): void } {
   const path = mkdtempSync(join(tmpdir(), prefix))
@@ -26,6 +28,8 @@ export interface TestApp {
   registry: Registry
   log: EventLog
   counters: IngestCounters
+  health: Health
+  services: Services
   config: Config
   dataDir: string
   clock: { now: number }
@@ -41,7 +45,7 @@ export interface TestApp {
 
 /** An app on a temporary data directory; `env` sets config as INLET_* variables would. */
 export async function testApp(
-  options: { env?: Record<string, string>; logOps?: Partial<FileOps> } = {},
+  options: { env?: Record<string, string>; logOps?: Partial<FileOps>; fetch?: typeof fetch } = {},
 ): Promise<TestApp> {
   const dir = tempDir()
   const clock = { now: Date.parse('2026-11-28T12:00:00Z') }
@@ -52,39 +56,42 @@ export async function testApp(
     logger: silentLogger,
     clock: () => clock.now,
   })
+  const logHooks = lateLogHooks()
   const log = await openEventLog(eventLogOptions(config), {
     logger: silentLogger,
     clock: () => clock.now,
     fileOps: options.logOps,
+    health: logHooks,
   })
-  const counters = new IngestCounters()
-  const schemas = startSchemaServices({
+  const services = startServices({
+    config,
     registry,
     log,
-    counters,
     logger: silentLogger,
-    config: config.schemas,
+    logHooks,
     clock: () => clock.now,
+    fetch: options.fetch,
   })
   const app = createApp({
     config,
     registry,
     log,
-    counters,
     logger: silentLogger,
     publicUrl: () => BASE_URL,
     clock: () => clock.now,
-    schemas,
+    services,
   })
   return {
     app,
     registry,
     log,
-    counters,
+    counters: services.counters,
+    health: services.health,
+    services,
     config,
     dataDir: dir.path,
     clock,
-    schemas,
+    schemas: services.schemas,
     call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers }
       if (options.key !== null) headers['x-api-key'] = options.key ?? TEST_API_KEY
@@ -96,7 +103,7 @@ export async function testApp(
       return app.handle(new Request(`${BASE_URL}${path}`, { method, headers, body }))
     },
     async close() {
-      schemas.close()
+      await services.close()
       await log.close()
       registry.close()
       dir[Symbol.dispose]()

@@ -4,12 +4,14 @@
  * Pages are cut by rows (`limit`), bytes (`[search] response_bytes_max`) and scan time
  * (`[search] scan_time_ms_max`); `nextCursor` continues below the last event examined, so paging never
  * repeats or skips an event while new ones arrive. The events are answered as the bytes they were stored
- * as, never parsed and serialized again.
+ * as, never parsed and serialized again. Each query is counted, with the log bytes it read, when
+ * `searchCounters` is given (GET /metrics).
  */
 import { Elysia, t } from 'elysia'
 import type { Config } from '../config/schema.ts'
 import { AppError, badRequest } from '../errors.ts'
-import type { EventLog } from '../eventlog/index.ts'
+import type { EventLog, LogCursor } from '../eventlog/index.ts'
+import type { SearchCounters, SearchKind } from '../health/counters.ts'
 import type { Registry } from '../registry/index.ts'
 import { canonicalId } from '../registry/sources.ts'
 import { planSearch, type SearchFilters } from '../search/plan.ts'
@@ -24,6 +26,7 @@ export interface EventsDeps {
   log: EventLog
   limits: Config['search']
   clock?: () => number
+  searchCounters?: SearchCounters
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -52,9 +55,34 @@ const filterQuery = {
   q: t.Optional(t.String({ maxLength: 4096, description: 'Filter expression (see the README).' })),
 }
 
-export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDeps) {
+export function eventsApi({ registry, log, limits, clock = Date.now, searchCounters }: EventsDeps) {
   const { requireApiKey } = apiKeyCheck(registry.apiKey)
   const budget = { scanTimeMsMax: limits.scan_time_ms_max }
+
+  /** Runs one query against the log, counting it (and the bytes its reads took) whether it succeeds or not. */
+  async function counted<T>(
+    kind: SearchKind,
+    query: (log: Pick<EventLog, 'read'>) => Promise<T>,
+  ): Promise<T> {
+    if (searchCounters === undefined) return query(log)
+    const cursors: LogCursor[] = []
+    const metered = {
+      read: (...args: Parameters<EventLog['read']>) => {
+        const cursor = log.read(...args)
+        cursors.push(cursor)
+        return cursor
+      },
+    }
+    const bytesRead = () => cursors.reduce((bytes, cursor) => bytes + cursor.stats.bytesRead, 0)
+    try {
+      const result = await query(metered)
+      searchCounters.searched(kind, 'ok', bytesRead())
+      return result
+    } catch (error) {
+      searchCounters.searched(kind, 'error', bytesRead())
+      throw error
+    }
+  }
 
   function filtersOf(query: {
     sourceId?: string
@@ -92,13 +120,14 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
     .get(
       '/events',
       async ({ query }) => {
-        const plan = planSearch(filtersOf(query))
-        const page = await searchPage(log, plan, {
-          ...budget,
-          limit: integerParam('limit', query.limit, { min: 1, max: LIMIT_MAX, fallback: LIMIT_DEFAULT }),
-          responseBytesMax: limits.response_bytes_max,
-          beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
-        })
+        const page = await counted('events', (log) =>
+          searchPage(log, planSearch(filtersOf(query)), {
+            ...budget,
+            limit: integerParam('limit', query.limit, { min: 1, max: LIMIT_MAX, fallback: LIMIT_DEFAULT }),
+            responseBytesMax: limits.response_bytes_max,
+            beforeSeq: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+          }),
+        )
         const cursor = page.nextSeq === null ? 'null' : JSON.stringify(encodeCursor(page.nextSeq))
         return new Response(joinEvents(page.events, `],"nextCursor":${cursor}}`), {
           headers: { 'content-type': 'application/json; charset=utf-8' },
@@ -116,17 +145,20 @@ export function eventsApi({ registry, log, limits, clock = Date.now }: EventsDep
     .get(
       '/events/count',
       async ({ query }) => {
-        const filters = filtersOf(query)
         const intervalMs = INTERVALS[query.interval ?? '1h']!
-        const first = Math.floor(filters.fromMs / intervalMs) * intervalMs
-        const bucketCount = Math.floor((filters.toMs - first) / intervalMs) + 1
-        if (bucketCount > BUCKETS_MAX) {
-          throw badRequest(
-            `interval: ${query.interval} gives more than ${BUCKETS_MAX} buckets over this range`,
-            'interval',
-          )
-        }
-        const histogram = await countMatches(log, planSearch(filters), intervalMs, budget)
+        const { histogram, first, bucketCount } = await counted('count', async (log) => {
+          const filters = filtersOf(query)
+          const first = Math.floor(filters.fromMs / intervalMs) * intervalMs
+          const bucketCount = Math.floor((filters.toMs - first) / intervalMs) + 1
+          if (bucketCount > BUCKETS_MAX) {
+            throw badRequest(
+              `interval: ${query.interval} gives more than ${BUCKETS_MAX} buckets over this range`,
+              'interval',
+            )
+          }
+          const histogram = await countMatches(log, planSearch(filters), intervalMs, budget)
+          return { histogram, first, bucketCount }
+        })
         const buckets = Array.from({ length: bucketCount }, (_, i) => {
           const start = first + i * intervalMs
           return { time: new Date(start).toISOString(), count: histogram.buckets.get(start) ?? 0 }

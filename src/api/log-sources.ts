@@ -4,6 +4,7 @@
  */
 import { Elysia, t } from 'elysia'
 import { badRequest } from '../errors.ts'
+import type { Health, SourceHealth } from '../health/index.ts'
 import type { Registry } from '../registry/index.ts'
 import { RotateInput, Source, SourceInput } from '../registry/model.ts'
 import { canonicalId, type SourceChange, type SourceRecord } from '../registry/sources.ts'
@@ -16,11 +17,14 @@ export interface LogSourcesDeps {
   publicUrl: () => string
   bodyBytesMax: number
   bodyTimeoutMs: number
+  /** Each source is shown with its health summary, so a table of sources needs one call. */
+  health: Health
 }
 
-export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs }: LogSourcesDeps) {
+export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs, health }: LogSourcesDeps) {
   const { authorized, requireApiKey } = apiKeyCheck(registry.apiKey)
-  const present = (source: SourceRecord) => toApiSource(source, publicUrl())
+  const present = (source: SourceRecord, summary = health.sourceHealth(source.id)) =>
+    toApiSource(source, publicUrl(), summary)
   const presentChange = ({ source, secret }: SourceChange) =>
     secret ? { ...present(source), [secret.field]: secret.value } : present(source)
   const sources = registry.sources
@@ -42,10 +46,18 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
       },
       { ...jsonBody(SourceInput, detail('Create a source')), response: { 201: Source } },
     )
-    .get('', () => ({ results: sources.list().map(present) }), {
-      response: t.Object({ results: t.Array(Source) }),
-      detail: detail('List sources'),
-    })
+    .get(
+      '',
+      () => {
+        const all = sources.list()
+        const summaries = health.healthOf(all.map((source) => source.id))
+        return { results: all.map((source) => present(source, summaries.get(source.id))) }
+      },
+      {
+        response: t.Object({ results: t.Array(Source) }),
+        detail: detail('List sources, each with its health'),
+      },
+    )
     .get('/:id', ({ params: { id } }) => present(sources.get(id)), {
       params,
       response: Source,
@@ -80,7 +92,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
     })
 }
 
-export function toApiSource(source: SourceRecord, baseUrl: string) {
+export function toApiSource(source: SourceRecord, baseUrl: string, health?: SourceHealth) {
   const optional = <V>(value: V | null) => (value === null ? undefined : value)
   return {
     integrationId: source.id,
@@ -99,5 +111,6 @@ export function toApiSource(source: SourceRecord, baseUrl: string) {
     url: `${baseUrl}/http/${source.id}`,
     createdAt: source.createdAt,
     lastModified: source.lastModified,
+    health,
   }
 }

@@ -10,12 +10,12 @@ import { loadConfig } from '../config/load.ts'
 import { type Config, HOUR_MS } from '../config/schema.ts'
 import { type ListenAddress, parseListen } from '../config/serving.ts'
 import { errorBody } from '../errors.ts'
-import { type EventLogOptions, openEventLog } from '../eventlog/index.ts'
-import { IngestCounters } from '../health/counters.ts'
+import { type EventLogHealth, type EventLogOptions, openEventLog } from '../eventlog/index.ts'
+import { alertSecretPath } from '../health/alerts/secret.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { openRegistry } from '../registry/index.ts'
 import { type RunningServer, serve } from '../runtime/serve.ts'
-import { startSchemaServices } from '../schemas/services.ts'
+import { lateLogHooks, startServices } from '../services.ts'
 import { VERSION } from '../version.ts'
 import { lockDataDir } from './data-dir.ts'
 
@@ -24,6 +24,10 @@ export interface ServeArgs {
   flags: Record<string, string | boolean>
   env: Record<string, string | undefined>
   out: (line: string) => void
+  /** The wall clock; tests of the alarm pass one they move. The default is the system clock. */
+  clock?: () => number
+  /** Alert deliveries go through this fetch (tests). */
+  fetch?: typeof fetch
 }
 
 export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void> }> {
@@ -31,19 +35,33 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   const logger = createLogger({ level: config.log_level, format: config.log_format })
   const tls = readTls(config)
   const listen = parseListen(config.listen) as ListenAddress
-  const stores = await openStores(config, args.env, logger)
+  const logHooks = lateLogHooks()
+  const stores = await openStores(config, args.env, logger, logHooks)
   const { registry, log } = stores
 
   let baseUrl = ''
-  const counters = new IngestCounters()
-  const schemas = startSchemaServices({ registry, log, counters, logger, config: config.schemas })
+  let services: ReturnType<typeof startServices>
+  try {
+    services = startServices({
+      config,
+      registry,
+      log,
+      logger,
+      logHooks,
+      clock: args.clock,
+      fetch: args.fetch,
+    })
+  } catch (error) {
+    await stores.close()
+    throw error
+  }
   const app = createApp({
     config,
     registry,
     log,
-    counters,
     logger,
-    schemas,
+    services,
+    clock: args.clock,
     publicUrl: () => baseUrl,
     watchMemory: true,
   })
@@ -67,7 +85,7 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
       }),
     })
   } catch (error) {
-    schemas.close()
+    await services.close()
     await stores.close()
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'EADDRINUSE' ? 'the address is already in use' : String(error)
@@ -83,6 +101,9 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   if (registry.apiKey.generated) {
     args.out(`admin API key (shown once; kept in ${config.data_dir}/api-key): ${registry.apiKey.generated}`)
   }
+  if (services.alertSecretGenerated) {
+    args.out(`alert signing secret generated into ${alertSecretPath(config.data_dir)}`)
+  }
   logger.debug('event log ready', { lastSeq: log.stats().lastSeq })
 
   const stopped = new Promise<void>((resolve) => {
@@ -92,7 +113,7 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
       stopping = true
       logger.info('draining in-flight requests', { signal, graceMs: config.shutdown_grace_ms })
       await server.stop(config.shutdown_grace_ms)
-      schemas.close()
+      await services.close()
       await stores.close()
       logger.info('stopped')
       resolve()
@@ -108,7 +129,12 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
  * closes what was already open. `close` runs in the reverse order: the log is flushed before the lock
  * is let go.
  */
-async function openStores(config: Config, env: Record<string, string | undefined>, logger: Logger) {
+async function openStores(
+  config: Config,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+  logHealth: EventLogHealth,
+) {
   const lock = lockDataDir(config.data_dir)
   const closers: (() => unknown)[] = [() => lock.release()]
   const close = async () => {
@@ -117,7 +143,7 @@ async function openStores(config: Config, env: Record<string, string | undefined
   try {
     const registry = await openRegistry({ dataDir: config.data_dir, envApiKey: env.INLET_API_KEY, logger })
     closers.push(() => registry.close())
-    const log = await openEventLog(eventLogOptions(config), { logger })
+    const log = await openEventLog(eventLogOptions(config), { logger, health: logHealth })
     closers.push(() => log.close())
     return { registry, log, close }
   } catch (error) {

@@ -146,6 +146,8 @@ function describe(source: ApiSource, withSecret: boolean): string {
   const lines = SHOWN_FIELDS.filter((field) => source[field] !== undefined && source[field] !== null).map(
     (field) => `${field.padEnd(24)} ${show(source[field])}`,
   )
+  if (!withSecret)
+    lines.push(...healthLines(healthOf(source)).map(([name, value]) => `${name.padEnd(24)} ${value}`))
   const secretField = Object.values(SECRET_FIELD).find(
     (field) => field !== null && typeof source[field] === 'string',
   )
@@ -159,6 +161,47 @@ function describe(source: ApiSource, withSecret: boolean): string {
   return lines.join('\n')
 }
 
+interface HealthSummary {
+  isHealthy: boolean
+  lastEventReceivedAtTime: string | null
+  eventsTotal: number
+  bytesTotal: number
+  requestsTotal: number
+  classificationFailuresTotal: number
+  authFailuresTotal: number
+  alarms: { type: string; state: string; minutesThreshold: number; stateChangedAt: string }[]
+}
+
+const healthOf = (source: ApiSource) => source.health as HealthSummary | undefined
+
+/** `ok`, or the alarm that makes the source unhealthy; `-` when the server sent no health. */
+function healthWord(health: HealthSummary | undefined): string {
+  if (!health) return '-'
+  const alarmed = health.alarms.find((alarm) => alarm.state === 'ALARM')
+  return alarmed ? `${alarmed.type}` : 'ok'
+}
+
+/** The health lines of `source show`: the alarm with its state, then the totals. */
+function healthLines(health: HealthSummary | undefined): [string, string][] {
+  if (!health) return []
+  const alarm = health.alarms.find((a) => a.type === 'SOURCE_NO_DATA')
+  return [
+    ['health', healthWord(health)],
+    [
+      'noDataAlarmState',
+      alarm
+        ? `${alarm.state} since ${alarm.stateChangedAt} (threshold ${alarm.minutesThreshold} minutes)`
+        : 'off',
+    ],
+    ['lastEventReceivedAt', health.lastEventReceivedAtTime ?? 'never'],
+    ['eventsTotal', String(health.eventsTotal)],
+    ['bytesTotal', String(health.bytesTotal)],
+    ['requestsTotal', String(health.requestsTotal)],
+    ['authFailuresTotal', String(health.authFailuresTotal)],
+    ['classificationFailures', String(health.classificationFailuresTotal)],
+  ]
+}
+
 function table(sources: ApiSource[]): string {
   if (sources.length === 0) return 'no sources'
   const rows = sources.map((s) => [
@@ -166,8 +209,11 @@ function table(sources: ApiSource[]): string {
     s.integrationLabel,
     String(s.authMethod),
     String(s.logStreamType),
+    healthWord(healthOf(s)),
+    healthOf(s)?.lastEventReceivedAtTime ?? 'never',
+    String(healthOf(s)?.eventsTotal ?? '-'),
   ])
-  const header = ['ID', 'LABEL', 'AUTH', 'STREAM']
+  const header = ['ID', 'LABEL', 'AUTH', 'STREAM', 'HEALTH', 'LAST EVENT', 'EVENTS']
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   )

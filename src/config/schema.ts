@@ -253,6 +253,77 @@ export const ConfigSchema = T.Object(
       },
       { default: {}, additionalProperties: false, description: 'Log schemas: classification and inference.' },
     ),
+    health: T.Object(
+      {
+        counters_flush_interval_ms: T.Integer({
+          default: 5000,
+          minimum: 100,
+          maximum: 60_000,
+          description:
+            'How often the per-source counters are written to the registry; a crash loses at most this much of ' +
+            'the counts (never events, never the last event time).',
+        }),
+        alarm_check_interval_ms: T.Integer({
+          default: 60_000,
+          minimum: 100,
+          maximum: 60_000,
+          description: 'How often the SOURCE_NO_DATA alarms are evaluated (also once right after start).',
+        }),
+        classification_failures_quiet_minutes: T.Integer({
+          default: 60,
+          minimum: 1,
+          maximum: 43_200,
+          description:
+            'A SOURCE_CLASSIFICATION_FAILURES system error is resolved after this many minutes without a new failure.',
+        }),
+        metrics_token: T.String({
+          default: '',
+          description:
+            'A token that may read GET /metrics (Authorization: Bearer <token>) and nothing else, so a scraper ' +
+            'needs no admin key. Empty: only the admin API key reads the metrics.',
+        }),
+      },
+      {
+        default: {},
+        additionalProperties: false,
+        description: 'Source health, the no-data alarm and the metrics.',
+      },
+    ),
+    alerts: T.Object(
+      {
+        webhook_url: T.String({
+          default: '',
+          description:
+            'Where alarm firings and clearings and other system errors are POSTed as JSON. Empty: no alerts are sent.',
+        }),
+        webhook_secret: T.String({
+          default: '',
+          description:
+            'Standard Webhooks signing secret (whsec_ and base64 of 24 to 64 bytes). Empty: one is generated into ' +
+            '<data_dir>/alerts-webhook-secret on first start.',
+        }),
+        format: T.Union([T.Literal('standard'), T.Literal('slack')], {
+          default: 'standard',
+          description:
+            'standard: the alert as a JSON object, signed the Standard Webhooks way. slack: {"text": ...} for ' +
+            'Slack, Mattermost or Teams incoming webhooks (signed too).',
+        }),
+        timeout_ms: T.Integer({
+          default: 10_000,
+          minimum: 100,
+          maximum: 120_000,
+          description: 'Time the receiver has to answer one delivery; slower counts as a failed attempt.',
+        }),
+        retry_hours: T.Integer({
+          default: 24,
+          minimum: 1,
+          maximum: 24 * 30,
+          description:
+            'How long an undelivered alert is retried (exponential backoff, at most 5 minutes apart) before it is dropped.',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Alert delivery to a webhook receiver.' },
+    ),
     search: T.Object(
       {
         response_bytes_max: T.Integer({

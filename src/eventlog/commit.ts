@@ -10,6 +10,10 @@
  * After a failure, no further group is written until `recover` has truncated the file back to the end of
  * the last acknowledged group. Only then are the failed batches rejected, so a caller that sees the error
  * finds the log already back on a record boundary.
+ *
+ * The health hooks hear of each change between writing fine and failing, once per change: the log is
+ * failing from a failed write or fdatasync until a group is acknowledged again, or, under `interval`,
+ * while the background fdatasync fails, until one succeeds again.
  */
 import type { Logger } from '../logger.ts'
 import { type FileOps, LogUnavailableError, timedFdatasync, type WriterStats, writeAll } from './file-ops.ts'
@@ -19,6 +23,12 @@ import { grow, type SegmentList } from './segment.ts'
 const unavailable = (cause: unknown) =>
   new LogUnavailableError('event log write failed; batch not stored', { cause })
 
+/** Told when the log starts failing to write and when it writes again (source health, alerts). */
+export interface EventLogHealth {
+  writeFailed(error: unknown): void
+  writesRecovered(): void
+}
+
 export class Committer {
   /** The first I/O error since the last recovery; while set, nothing more is written. */
   failure: unknown = null
@@ -26,6 +36,10 @@ export class Committer {
   committed: Cursor
   private failed: Group[] = []
   private failing = false
+  /** The `interval` policy's background fdatasync failed last time it ran. */
+  private syncFailing = false
+  /** What the health hooks were last told: true once `writeFailed` was called, until `writesRecovered`. */
+  private reportedFailing = false
   private unsynced: Group[] = []
   private syncLoop: Promise<void> | null = null
   private needsTruncate = false
@@ -44,6 +58,7 @@ export class Committer {
       stats: WriterStats
       /** Called when a sync fails with no write pending, so the writer comes round to `recover`. */
       onFailure: () => void
+      health?: EventLogHealth
     },
   ) {
     this.committed = committed
@@ -94,6 +109,7 @@ export class Committer {
     this.deps.stats.writeErrors++
     if (!this.failing) this.deps.logger.error('event log: write failed', { error: String(this.failure) })
     this.failing = true
+    this.reportHealth(this.failure)
     const next = { ...this.committed }
     try {
       await this.truncateTo(this.committed.tail)
@@ -165,8 +181,10 @@ export class Committer {
       stats.batches += group.batches.length
       stats.records += group.growth.count
     }
+    stats.commitRecords.observe(groups.reduce((records, group) => records + group.growth.count, 0))
     if (this.failing) this.deps.logger.info('event log: writes succeed again')
     this.failing = false
+    this.reportHealth(null)
     for (const group of groups) {
       for (const batch of group.batches) batch.resolve({ firstSeq: batch.firstSeq, lastSeq: batch.lastSeq })
     }
@@ -185,15 +203,38 @@ export class Committer {
     this.needsTruncate = false
   }
 
+  /**
+   * Tells the health hooks when the log changes between writing fine and failing (a failed write or
+   * recovery, or a failed background sync). A hook that throws must not fail the write path: the hook's
+   * owner logs its own errors, so the error is dropped here.
+   */
+  private reportHealth(error: unknown): void {
+    const failing = this.failing || this.syncFailing
+    const health = this.deps.health
+    if (failing === this.reportedFailing || health === undefined) return
+    this.reportedFailing = failing
+    try {
+      const returned: unknown = failing ? health.writeFailed(error) : health.writesRecovered()
+      // An async hook's rejection would otherwise surface as an unhandled rejection.
+      if (returned instanceof Promise) returned.catch(() => {})
+    } catch {}
+  }
+
   /** The `interval` policy's background flush; a failure may lose acknowledged records, as that policy allows. */
   private syncDirty(): Promise<void> {
     if (this.intervalSync || !this.dirty) return this.intervalSync ?? Promise.resolve()
     this.dirty = false
     this.intervalSync = timedFdatasync(this.deps.ops, this.fd, this.deps.stats)
+      .then(() => {
+        this.syncFailing = false
+        this.reportHealth(null)
+      })
       .catch((error) => {
         this.dirty = true
         this.deps.stats.writeErrors++
         this.deps.logger.error('event log: background fdatasync failed', { error: String(error) })
+        this.syncFailing = true
+        this.reportHealth(error)
       })
       .finally(() => {
         this.intervalSync = null

@@ -12,7 +12,9 @@
  */
 import * as path from 'node:path'
 import { assert } from '../errors.ts'
+import type { HistogramSnapshot } from '../histogram.ts'
 import type { Logger } from '../logger.ts'
+import type { EventLogHealth } from './commit.ts'
 import { type FileOps, nodeFileOps } from './file-ops.ts'
 import type { AppendRecord, AppendResult } from './group.ts'
 import { type LogCursor, openCursor, type ReadQuery } from './reader.ts'
@@ -21,6 +23,7 @@ import { Retention, type RetentionResult } from './retention.ts'
 import { type SegmentSummary, segmentFile, summarize } from './segment.ts'
 import { GroupWriter, type WriterStats } from './writer.ts'
 
+export type { EventLogHealth } from './commit.ts'
 export type { FileOps } from './file-ops.ts'
 export { LogOverloadedError, LogUnavailableError } from './file-ops.ts'
 export type { AppendRecord, AppendResult } from './group.ts'
@@ -59,7 +62,10 @@ export const EVENTLOG_DEFAULTS: Omit<EventLogOptions, 'dir'> = {
   retentionCheckIntervalMs: 60 * 1000,
 }
 
-export interface EventLogStats extends WriterStats {
+/** The writer's counters, with its histograms as snapshots: plain data, safe to keep or serialise. */
+export interface EventLogStats extends Omit<WriterStats, 'fsyncSeconds' | 'commitRecords'> {
+  fsyncSeconds: HistogramSnapshot
+  commitRecords: HistogramSnapshot
   segments: number
   bytes: number
   /** Seq of the last acknowledged record; 0 for a log that never held one. */
@@ -89,6 +95,11 @@ export interface EventLogDeps {
   clock?: () => number
   /** Overrides of the log's file operations, for tests that inject write errors or power loss. */
   fileOps?: Partial<FileOps>
+  /**
+   * Told once when writes start failing (a write or fdatasync error) and once when they succeed again.
+   * Whatever a hook throws is ignored: reporting must not break the log.
+   */
+  health?: EventLogHealth
 }
 
 /** Reports each damaged range once per process, however many reads cross it; bounded to stay small. */
@@ -101,7 +112,7 @@ export async function openEventLog(options: EventLogOptions, deps: EventLogDeps)
   const ops: FileOps = { ...nodeFileOps, ...deps.fileOps }
   const segments = await recoverLog(options.dir, logger, ops)
   const fd = await ops.open(path.join(options.dir, segmentFile(segments.active.firstSeq)), 'r+')
-  const writer = new GroupWriter(options, segments, fd, { logger, clock, ops })
+  const writer = new GroupWriter(options, segments, fd, { logger, clock, ops, health: deps.health })
   const retention = new Retention(options.dir, segments, options, options.retentionCheckIntervalMs, {
     logger,
     clock,
@@ -131,6 +142,8 @@ export async function openEventLog(options: EventLogOptions, deps: EventLogDeps)
       const stats = writer.stats
       return {
         ...stats,
+        fsyncSeconds: stats.fsyncSeconds.snapshot(),
+        commitRecords: stats.commitRecords.snapshot(),
         segments: segments.all().length,
         bytes: segments.totalBytes(),
         lastSeq: writer.lastSeq,

@@ -20,8 +20,14 @@
  */
 import { AppError, assert } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import { Committer } from './commit.ts'
-import { type FileOps, LogOverloadedError, LogUnavailableError, type WriterStats } from './file-ops.ts'
+import { Committer, type EventLogHealth } from './commit.ts'
+import {
+  type FileOps,
+  LogOverloadedError,
+  LogUnavailableError,
+  newWriterStats,
+  type WriterStats,
+} from './file-ops.ts'
 import {
   type AppendRecord,
   type AppendResult,
@@ -52,18 +58,7 @@ const GROUP_SPLIT_BYTES_MIN = 32 * 1024
 const ROLL_RETRY_MS = 1000
 
 export class GroupWriter {
-  readonly stats: WriterStats = {
-    batches: 0,
-    records: 0,
-    groups: 0,
-    fsyncs: 0,
-    fsyncMsTotal: 0,
-    fsyncMsMax: 0,
-    fsyncMsLast: 0,
-    queueBytes: 0,
-    overloads: 0,
-    writeErrors: 0,
-  }
+  readonly stats: WriterStats = newWriterStats()
   private queue: Batch[] = []
   private loop: Promise<void> | null = null
   private closing = false
@@ -78,7 +73,7 @@ export class GroupWriter {
     private readonly options: WriterOptions,
     private readonly segments: SegmentList,
     fd: number,
-    private readonly deps: { logger: Logger; clock: () => number; ops: FileOps },
+    private readonly deps: { logger: Logger; clock: () => number; ops: FileOps; health?: EventLogHealth },
   ) {
     const active = segments.active
     const lastWindow = active.windowOffsets[active.windowOffsets.length - 1]

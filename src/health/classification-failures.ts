@@ -2,13 +2,15 @@
  * Classification failures as the operator sees them: counted per source at once, and reported as the
  * `SOURCE_CLASSIFICATION_FAILURES` system error (CONTRACT.md section 5). A misconfigured sender can fail
  * every event of thousands of requests a second, so the system error is written at most once per
- * `flushIntervalMs` per source, carrying the count gathered since the last write.
+ * `flushIntervalMs` per source, carrying the count gathered since the last write. The health job
+ * (index.ts) resolves it once the source has gone `[health] classification_failures_quiet_minutes`
+ * without a failure.
  */
-import type { SystemErrorStore } from '../registry/system-errors.ts'
 import type { IngestCounters } from './counters.ts'
+import type { Notifier } from './notifier.ts'
 
 export interface FailureReporterDeps {
-  systemErrors: Pick<SystemErrorStore, 'raise'>
+  notifier: Pick<Notifier, 'raise'>
   counters: IngestCounters
   flushIntervalMs?: number
 }
@@ -49,12 +51,15 @@ export class ClassificationFailureReporter {
     this.#timer = undefined
     for (const [sourceId, { label, count, reason }] of this.#pending) {
       const events = count === 1 ? '1 event' : `${count} events`
-      this.deps.systemErrors.raise({
-        type: SOURCE_CLASSIFICATION_FAILURES,
-        sourceId,
-        count,
-        message: `${events} from source '${label}' matched none of its log types; the latest: ${reason}`,
-      })
+      this.deps.notifier.raise(
+        {
+          type: SOURCE_CLASSIFICATION_FAILURES,
+          sourceId,
+          count,
+          message: `${events} from source '${label}' matched none of its log types; the latest: ${reason}`,
+        },
+        { sourceLabel: label },
+      )
     }
     this.#pending.clear()
   }

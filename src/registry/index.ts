@@ -7,7 +7,9 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from '../logger.ts'
 import { openDatabase } from '../runtime/sqlite.ts'
+import { type AlertOutbox, createAlertOutbox } from './alerts.ts'
 import { type ApiKeyGuard, setUpApiKey } from './api-key.ts'
+import { createHealthStore, type HealthStore } from './health.ts'
 import { migrate } from './migrations.ts'
 import { createSchemaStore, type SchemaStore } from './schemas.ts'
 import { createSecretBox, loadMasterKey, type SecretBox } from './secrets.ts'
@@ -18,6 +20,10 @@ export interface Registry {
   sources: SourceStore
   schemas: SchemaStore
   systemErrors: SystemErrorStore
+  /** Stored counters and alarm states (the live ones are in health/). */
+  health: HealthStore
+  /** Alerts waiting to be delivered. */
+  alerts: AlertOutbox
   apiKey: ApiKeyGuard
   /** Checks presented secrets against the stored keyed hashes (the ingest path's verifiers use it). */
   secretBox: Pick<SecretBox, 'matches'>
@@ -39,12 +45,14 @@ export async function openRegistry(options: {
     const clock = options.clock ?? Date.now
     const schemas = createSchemaStore({ db, clock })
     const sources = createSourceStore({ db, box, clock, knownLogType: (name) => schemas.find(name) !== null })
-    const systemErrors = createSystemErrorStore({ db, clock })
-    resolveErrorsOfRemovedSources(sources, systemErrors)
+    const alerts = createAlertOutbox({ db, clock })
+    const systemErrors = createSystemErrorStore({ db, clock, writeAlert: alerts.write })
     return {
       sources,
       schemas,
       systemErrors,
+      health: createHealthStore({ db }),
+      alerts,
       apiKey: setUpApiKey({ db, box, dataDir: options.dataDir, envKey: options.envApiKey }),
       secretBox: box,
       close: () => db.close(),
@@ -53,16 +61,4 @@ export async function openRegistry(options: {
     db.close()
     throw error
   }
-}
-
-/**
- * A removed source's open errors are resolved: nothing could clear them any more, and they would read as
- * problems of the present. Their history stays.
- */
-function resolveErrorsOfRemovedSources(sources: SourceStore, systemErrors: SystemErrorStore): void {
-  sources.onChange((id) => {
-    const open = systemErrors.list({ state: 'open', sourceId: id })
-    if (open.length === 0 || sources.list().some((source) => source.id === id)) return
-    for (const error of open) systemErrors.resolve(error.type, id)
-  })
 }

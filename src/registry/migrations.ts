@@ -71,6 +71,33 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX system_errors_resolved ON system_errors (resolved_at) WHERE state = 'resolved';`,
   // The address ranges a source's senders may connect from, a JSON array of CIDR texts; [] is any.
   `ALTER TABLE sources ADD COLUMN allowed_cidrs TEXT NOT NULL DEFAULT '[]';`,
+  // Source health. An alarm keeps its state across restarts, and when it was turned on (set_at): it
+  // watches from then. Alarms that existed before watch from their source's creation. Counters are the
+  // totals as last flushed; the alert outbox holds notifications until the receiver takes them.
+  `ALTER TABLE alarms ADD COLUMN state TEXT NOT NULL DEFAULT 'INSUFFICIENT_DATA'
+     CHECK (state IN ('OK', 'ALARM', 'INSUFFICIENT_DATA'));
+   ALTER TABLE alarms ADD COLUMN state_changed_at TEXT NOT NULL DEFAULT '';
+   ALTER TABLE alarms ADD COLUMN set_at TEXT NOT NULL DEFAULT '';
+   UPDATE alarms SET
+     set_at = (SELECT created_at FROM sources WHERE id = alarms.source_id),
+     state_changed_at = (SELECT created_at FROM sources WHERE id = alarms.source_id);
+   CREATE TABLE source_counters (
+     source_id TEXT PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+     events INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     requests INTEGER NOT NULL,
+     classification_failures INTEGER NOT NULL,
+     auth_failures INTEGER NOT NULL,
+     last_event_at_ms INTEGER
+   );
+   CREATE TABLE alert_outbox (
+     id INTEGER PRIMARY KEY,
+     webhook_id TEXT NOT NULL,
+     alert TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at_ms INTEGER NOT NULL
+   );`,
 ]
 
 export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): number {

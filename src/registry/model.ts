@@ -41,8 +41,33 @@ export const NoDataAlarm = T.Object(
   { additionalProperties: false },
 )
 
+export const SourceHealth = T.Object({
+  isHealthy: T.Boolean({ description: 'False while an alarm of the source is in ALARM.' }),
+  lastEventReceivedAtTime: T.Union([T.String(), T.Null()], {
+    description: 'When the newest event arrived; null if none ever did.',
+  }),
+  eventsTotal: T.Integer({ description: 'Events stored since the source was created.' }),
+  bytesTotal: T.Integer({ description: 'Request body bytes accepted, as sent (compressed).' }),
+  requestsTotal: T.Integer({ description: 'Ingest requests, accepted or refused.' }),
+  classificationFailuresTotal: T.Integer({
+    description: 'Stored events that matched none of its log types.',
+  }),
+  authFailuresTotal: T.Integer({ description: 'Requests refused for failing its auth.' }),
+  alarms: T.Array(
+    T.Object({
+      type: T.Literal('SOURCE_NO_DATA'),
+      state: T.Union([T.Literal('OK'), T.Literal('ALARM'), T.Literal('INSUFFICIENT_DATA')], {
+        description: 'INSUFFICIENT_DATA: no event has arrived since the alarm was turned on.',
+      }),
+      minutesThreshold: T.Integer(),
+      stateChangedAt: T.String(),
+    }),
+  ),
+})
+
 /** Fields the server sets; a client may send them back unchanged (GET, edit, PUT), and they are ignored. */
 const ReadOnlyFields = {
+  health: T.Optional(T.Unknown({ description: 'Set by the server.' })),
   integrationId: T.Optional(T.String({ description: 'Set by the server.' })),
   url: T.Optional(T.String({ description: 'Set by the server.' })),
   createdAt: T.Optional(T.String({ description: 'Set by the server.' })),
@@ -158,6 +183,7 @@ export const Source = T.Object({
   url: T.String(),
   createdAt: T.String(),
   lastModified: T.String(),
+  health: T.Optional(SourceHealth),
 })
 export type Source = Static<typeof Source>
 

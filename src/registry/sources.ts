@@ -112,8 +112,11 @@ export function createSourceStore(deps: {
     putSecret: db.prepare(
       'INSERT OR REPLACE INTO source_secrets (source_id, slot, kind, value, expires_at) VALUES (?, ?, ?, ?, ?)',
     ),
+    // A new alarm watches from now; a threshold change keeps the alarm's state and start.
     putAlarm: db.prepare(
-      "INSERT OR REPLACE INTO alarms (source_id, type, minutes_threshold) VALUES (?, 'SOURCE_NO_DATA', ?)",
+      `INSERT INTO alarms (source_id, type, minutes_threshold, state, state_changed_at, set_at)
+       VALUES (?, 'SOURCE_NO_DATA', ?, 'INSUFFICIENT_DATA', ?, ?)
+       ON CONFLICT (source_id, type) DO UPDATE SET minutes_threshold = excluded.minutes_threshold`,
     ),
     dropAlarm: db.prepare("DELETE FROM alarms WHERE source_id = ? AND type = 'SOURCE_NO_DATA'"),
   }
@@ -140,10 +143,19 @@ export function createSourceStore(deps: {
     )
   }
 
-  /** Told the id of each source changed, removed or rotated, once its transaction has committed. */
+  /** Told the id of each source created, changed, removed or rotated, once its transaction has committed. */
   const listeners = new Set<(id: string) => void>()
   const changed = (id: string) => {
     for (const listener of listeners) listener(id)
+  }
+
+  /** null turns the no-data alarm off, undefined leaves it as it is. */
+  const setAlarm = (id: string, alarm: { minutesThreshold: number } | null | undefined) => {
+    if (alarm === null) sql.dropAlarm.run(id)
+    else if (alarm) {
+      const stamp = now()
+      sql.putAlarm.run(id, alarm.minutesThreshold, stamp, stamp)
+    }
   }
 
   /** The configuration columns, in the order both `insert` and `update` name them. */
@@ -173,8 +185,9 @@ export function createSourceStore(deps: {
         if (secret) storeSecret(id, config, secret.value)
         const alarm =
           input.noDataAlarm === undefined ? { minutesThreshold: DEFAULT_NO_DATA_MINUTES } : input.noDataAlarm
-        if (alarm) sql.putAlarm.run(id, alarm.minutesThreshold)
+        if (alarm) sql.putAlarm.run(id, alarm.minutesThreshold, stamp, stamp)
       })
+      changed(id)
       return { source: read(id), secret }
     },
 
@@ -193,8 +206,7 @@ export function createSourceStore(deps: {
         sql.update.run(...columns(config), now(), id)
         if (secret || mustRenew) sql.dropSecrets.run(id)
         if (secret) storeSecret(id, config, secret.value)
-        if (input.noDataAlarm === null) sql.dropAlarm.run(id)
-        else if (input.noDataAlarm) sql.putAlarm.run(id, input.noDataAlarm.minutesThreshold)
+        setAlarm(id, input.noDataAlarm)
         return { source: read(id), secret }
       })
       changed(id)
@@ -225,6 +237,19 @@ export function createSourceStore(deps: {
       })
       changed(id)
       return change
+    },
+
+    /** Turns the no-data alarm on at a threshold, or changes it (null: off); the source must exist. */
+    setNoDataAlarm(anyCaseId: string, alarm: { minutesThreshold: number } | null): SourceRecord {
+      const id = canonicalId(anyCaseId)
+      const source = db.transaction(() => {
+        read(id)
+        setAlarm(id, alarm)
+        sql.touch.run(now(), id)
+        return read(id)
+      })
+      changed(id)
+      return source
     },
 
     /** Adds a log type to the source's list, first (the likeliest match for what it sends next). */

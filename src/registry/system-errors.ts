@@ -7,6 +7,7 @@
  */
 import { assert } from '../errors.ts'
 import type { Database } from '../runtime/sqlite.ts'
+import type { Alert, AlertWriter } from './alerts.ts'
 
 /** Resolved errors kept as history; resolving one more deletes the oldest, so the table stays bounded. */
 export const RESOLVED_KEPT_MAX = 10_000
@@ -15,7 +16,12 @@ export const MESSAGE_CHARS_MAX = 2048
 export const LIST_LIMIT_DEFAULT = 100
 export const LIST_LIMIT_MAX = 1000
 
-export type SystemErrorType = 'SOURCE_CLASSIFICATION_FAILURES' | 'SOURCE_NO_DATA' | (string & {})
+export type SystemErrorType =
+  | 'SOURCE_CLASSIFICATION_FAILURES'
+  | 'SOURCE_NO_DATA'
+  | 'LOG_WRITE_FAILURE'
+  | 'ALERT_DELIVERY_FAILURE'
+  | (string & {})
 
 export interface SystemError {
   id: number
@@ -32,13 +38,23 @@ export interface SystemError {
 }
 
 export interface SystemErrorStore {
-  /** Opens the error of this type and source, or, if one is open, bumps its count by `count` (default 1), updates its message and lastSeenAt. Returns it and whether it was newly opened. */
-  raise(input: { type: SystemErrorType; sourceId: string | null; message: string; count?: number }): {
+  /**
+   * Opens the error of this type and source, or, if one is open, bumps its count by `count` (default 1),
+   * updates its message and lastSeenAt. Returns it and whether it was newly opened. `alert` is put in the
+   * alert outbox, in the same transaction, only if the error was newly opened.
+   */
+  raise(input: {
+    type: SystemErrorType
+    sourceId: string | null
+    message: string
+    count?: number
+    alert?: Alert
+  }): {
     error: SystemError
     opened: boolean
   }
-  /** Resolves the open error of this type and source, if any; returns it. */
-  resolve(type: SystemErrorType, sourceId: string | null): SystemError | null
+  /** Resolves the open error of this type and source, if any, and returns it; `alert` is sent only then. */
+  resolve(type: SystemErrorType, sourceId: string | null, alert?: Alert): SystemError | null
   /** Open ones first, then resolved ones newest first; bounded by limit (default 100, max 1000). */
   list(options?: { state?: 'open' | 'resolved'; sourceId?: string; limit?: number }): SystemError[]
 }
@@ -55,8 +71,13 @@ interface SystemErrorRow {
   resolved_at: string | null
 }
 
-export function createSystemErrorStore(deps: { db: Database; clock: () => number }): SystemErrorStore {
-  const { db, clock } = deps
+export function createSystemErrorStore(deps: {
+  db: Database
+  clock: () => number
+  /** Puts an alert in the outbox, inside the caller's transaction. */
+  writeAlert: AlertWriter
+}): SystemErrorStore {
+  const { db, clock, writeAlert } = deps
   const now = () => new Date(clock()).toISOString()
   const sql = {
     byId: db.prepare<SystemErrorRow>('SELECT * FROM system_errors WHERE id = ?'),
@@ -92,7 +113,7 @@ export function createSystemErrorStore(deps: { db: Database; clock: () => number
   }
 
   return {
-    raise({ type, sourceId, message, count = 1 }) {
+    raise({ type, sourceId, message, count = 1, alert }) {
       assert(
         Number.isSafeInteger(count) && count > 0,
         'a system error is raised a positive whole number of times',
@@ -108,15 +129,17 @@ export function createSystemErrorStore(deps: { db: Database; clock: () => number
         }
         const inserted = sql.insert.get(type, sourceId, text, count, stamp, stamp)
         assert(inserted, 'INSERT … RETURNING returns the new row')
+        if (alert) writeAlert(alert)
         return { error: read(inserted.id), opened: true }
       })
     },
 
-    resolve(type, sourceId) {
+    resolve(type, sourceId, alert) {
       return db.transaction(() => {
         const open = sql.open.get(type, sourceId)
         if (!open) return null
         sql.resolve.run(now(), open.id)
+        if (alert) writeAlert(alert)
         const resolved = read(open.id)
         sql.prune.run(RESOLVED_KEPT_MAX)
         return resolved

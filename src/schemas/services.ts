@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts'
 import type { EventLog } from '../eventlog/index.ts'
 import { ClassificationFailureReporter } from '../health/classification-failures.ts'
 import type { IngestCounters } from '../health/counters.ts'
+import type { Notifier } from '../health/notifier.ts'
 import type { ClassifierFor } from '../ingest/route.ts'
 import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
@@ -25,14 +26,13 @@ export function startSchemaServices(deps: {
   registry: Registry
   log: EventLog
   counters: IngestCounters
+  /** Raises the classification failures' system error (and its alert). */
+  notifier: Pick<Notifier, 'raise'>
   logger: Logger
   config: Config['schemas']
   clock?: () => number
 }): SchemaServices {
-  const reporter = new ClassificationFailureReporter({
-    systemErrors: deps.registry.systemErrors,
-    counters: deps.counters,
-  })
+  const reporter = new ClassificationFailureReporter({ notifier: deps.notifier, counters: deps.counters })
   const classification = createClassification({
     schemas: deps.registry.schemas,
     onFailures: (source, count, reason) => reporter.report(source, count, reason),

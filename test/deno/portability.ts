@@ -11,35 +11,27 @@ import { join } from 'node:path'
 import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { EVENTLOG_DEFAULTS, openEventLog } from '../../src/eventlog/index.ts'
-import { IngestCounters } from '../../src/health/counters.ts'
 import { silentLogger } from '../../src/logger.ts'
 import { openRegistry } from '../../src/registry/index.ts'
-import { startSchemaServices } from '../../src/schemas/services.ts'
+import { lateLogHooks, startServices } from '../../src/services.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'inlet-deno-'))
 const key = 'deno-portability-key-1'
 try {
   const { config } = loadConfig({ env: {}, flags: { data_dir: dataDir } })
   const registry = await openRegistry({ dataDir, envApiKey: key, logger: silentLogger })
+  const logHooks = lateLogHooks()
   const ingestLog = await openEventLog(
     { ...EVENTLOG_DEFAULTS, dir: join(dataDir, 'ingest-log') },
-    { logger: silentLogger },
+    { logger: silentLogger, health: logHooks },
   )
-  const counters = new IngestCounters()
-  const schemas = startSchemaServices({
-    registry,
-    log: ingestLog,
-    counters,
-    logger: silentLogger,
-    config: config.schemas,
-  })
+  const services = startServices({ config, registry, log: ingestLog, logger: silentLogger, logHooks })
   const app = createApp({
     config,
     registry,
     log: ingestLog,
-    counters,
     logger: silentLogger,
-    schemas,
+    services,
     publicUrl: () => 'http://deno.test',
   })
   const call = (method: string, path: string, body?: unknown) =>
@@ -88,7 +80,11 @@ try {
   for await (const record of ingestLog.read({ order: 'asc' })) {
     classified.push(JSON.parse(new TextDecoder().decode(record.payload)).p_log_type)
   }
-  schemas.close()
+  const health = (await (await call('GET', `/log-sources/http/${source.integrationId}/health`)).json()) as {
+    eventsTotal?: number
+  }
+  const metrics = await (await call('GET', '/metrics')).text()
+  await services.close()
   await ingestLog.close()
   registry.close()
   const log = await openEventLog(
@@ -109,11 +105,13 @@ try {
     accepted === 2 &&
     classified.join() === 'Custom.Deno,Custom.Deno' &&
     inferred.eventsSampled === 2 &&
+    health.eventsTotal === 2 &&
+    metrics.includes(`inlet_ingest_events_total{source="${source.integrationId}"} 2`) &&
     stored.join() === '{"hello":"deno"}'
   console.log(
     `deno ${ok ? 'ok' : 'FAILED'}: create ${created.status}, read ${read.status}, duplicate ${bad.status}, ` +
       `ingest ${ingested.status} (${accepted} accepted, classified as ${classified.join()}), ` +
-      `inferred from ${inferred.eventsSampled} event(s), ` +
+      `inferred from ${inferred.eventsSampled} event(s), health counts ${health.eventsTotal} event(s), ` +
       `log read back ${stored.length} record(s)`,
   )
   if (!ok) throw new Error('portability check failed')

@@ -136,7 +136,7 @@ describe('list', () => {
   test('the default limit is 100 and no more than 1000 are ever returned', async () => {
     const db = await openDatabase(join(dir.path, 'bulk.db'))
     migrate(db)
-    const errors = createSystemErrorStore({ db, clock: () => clock.now })
+    const errors = createSystemErrorStore({ db, clock: () => clock.now, writeAlert: () => {} })
     for (let i = 0; i < 1001; i++) errors.raise({ type: 'T', sourceId: `s${i}`, message: 'm' })
     expect(errors.list()).toHaveLength(100)
     expect(errors.list({ limit: 5000 })).toHaveLength(1000)
@@ -147,7 +147,7 @@ describe('list', () => {
 test(`at most ${RESOLVED_KEPT_MAX} resolved errors are kept, the oldest dropped first`, async () => {
   const db = await openDatabase(join(dir.path, 'bounded.db'))
   migrate(db)
-  const errors = createSystemErrorStore({ db, clock: () => clock.now })
+  const errors = createSystemErrorStore({ db, clock: () => clock.now, writeAlert: () => {} })
   for (let i = 0; i < RESOLVED_KEPT_MAX + 5; i++) {
     clock.now += 1000
     errors.raise({ type: 'SOURCE_NO_DATA', sourceId: `s${i}`, message: 'quiet' })
@@ -162,22 +162,4 @@ test(`at most ${RESOLVED_KEPT_MAX} resolved errors are kept, the oldest dropped 
   expect(oldest.get()?.source_id).toBe('s5')
   expect(errors.list({ state: 'open' }).map((error) => error.sourceId)).toEqual(['still-open'])
   db.close()
-})
-
-test('a removed source has its open errors resolved; their history stays', () => {
-  const { source } = registry.sources.create({ integrationLabel: 'gone', authMethod: 'None' })
-  const { source: kept } = registry.sources.create({ integrationLabel: 'kept', authMethod: 'None' })
-  registry.systemErrors.raise({ type: 'SOURCE_NO_DATA', sourceId: source.id, message: 'quiet' })
-  registry.systemErrors.raise({ type: FAILURES, sourceId: source.id, message: 'failed' })
-  registry.systemErrors.raise({ type: FAILURES, sourceId: kept.id, message: 'failed' })
-  registry.sources.replace(kept.id, { integrationLabel: 'kept again', authMethod: 'None' })
-  expect(registry.systemErrors.list({ state: 'open', sourceId: kept.id })).toHaveLength(1)
-  clock.now += 60_000
-  registry.sources.remove(source.id)
-  const history = registry.systemErrors.list({ sourceId: source.id })
-  expect(history.map((error) => [error.state, error.resolvedAt])).toEqual([
-    ['resolved', at(1)],
-    ['resolved', at(1)],
-  ])
-  expect(registry.systemErrors.list({ state: 'open' }).map((error) => error.sourceId)).toEqual([kept.id])
 })
