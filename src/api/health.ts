@@ -58,7 +58,11 @@ export function healthApi({ registry, health, bodyBytesMax, bodyTimeoutMs }: Hea
     .onBeforeHandle(requireApiKey)
     .get(
       '/log-sources/http/:id/health',
-      ({ params: { id } }) => health.sourceHealth(registry.sources.get(canonicalId(id)).id),
+      async ({ params: { id } }) => {
+        const source = registry.sources.get(canonicalId(id))
+        await health.totals.ready
+        return health.sourceHealth(source.id)
+      },
       {
         params: t.Object({ id: t.String({ description: 'integrationId' }) }),
         response: SourceHealth,

@@ -48,7 +48,9 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
     )
     .get(
       '',
-      () => {
+      async () => {
+        // Right after a crash the totals are being read back from the log: no short counts are shown.
+        await health.totals.ready
         const all = sources.list()
         const summaries = health.healthOf(all.map((source) => source.id))
         return { results: all.map((source) => present(source, summaries.get(source.id))) }
@@ -58,11 +60,19 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
         detail: detail('List sources, each with its health'),
       },
     )
-    .get('/:id', ({ params: { id } }) => present(sources.get(id)), {
-      params,
-      response: Source,
-      detail: detail('Read a source'),
-    })
+    .get(
+      '/:id',
+      async ({ params: { id } }) => {
+        const source = sources.get(id)
+        await health.totals.ready
+        return present(source)
+      },
+      {
+        params,
+        response: Source,
+        detail: detail('Read a source, with its health'),
+      },
+    )
     .put(
       '/:id',
       ({ params: { id }, body }) => {

@@ -24,19 +24,29 @@ export interface ServeArgs {
   flags: Record<string, string | boolean>
   env: Record<string, string | undefined>
   out: (line: string) => void
-  /** The wall clock; tests of the alarm pass one they move. The default is the system clock. */
+  /**
+   * The wall clock of the registry, the event log, ingest and the health jobs alike; tests of the alarm
+   * pass one they move. The default is the system clock.
+   */
   clock?: () => number
   /** Alert deliveries go through this fetch (tests). */
   fetch?: typeof fetch
 }
 
-export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void> }> {
+export interface Serving {
+  /** Settles once the server has stopped: on SIGTERM or SIGINT, or after `stop()`. */
+  stopped: Promise<void>
+  /** Stops as SIGTERM would (drain, close the services, flush the log); resolves when stopped. */
+  stop(): Promise<void>
+}
+
+export async function runServe(args: ServeArgs): Promise<Serving> {
   const { config } = loadConfig({ file: args.configFile, env: args.env, flags: args.flags })
   const logger = createLogger({ level: config.log_level, format: config.log_format })
   const tls = readTls(config)
   const listen = parseListen(config.listen) as ListenAddress
   const logHooks = lateLogHooks()
-  const stores = await openStores(config, args.env, logger, logHooks)
+  const stores = await openStores(config, args.env, logger, logHooks, args.clock)
   const { registry, log } = stores
 
   let baseUrl = ''
@@ -106,22 +116,30 @@ export async function runServe(args: ServeArgs): Promise<{ stopped: Promise<void
   }
   logger.debug('event log ready', { lastSeq: log.stats().lastSeq })
 
+  let resolveStopped = () => {}
   const stopped = new Promise<void>((resolve) => {
-    let stopping = false
-    const shutdown = async (signal: string) => {
-      if (stopping) return
-      stopping = true
+    resolveStopped = resolve
+  })
+  let stopping: Promise<void> | undefined
+  // Once stopping, the handlers are gone: a second SIGTERM or SIGINT ends the process at once.
+  const shutdown = (signal: string) => {
+    stopping ??= (async () => {
+      process.off('SIGTERM', onSigterm)
+      process.off('SIGINT', onSigint)
       logger.info('draining in-flight requests', { signal, graceMs: config.shutdown_grace_ms })
       await server.stop(config.shutdown_grace_ms)
       await services.close()
       await stores.close()
       logger.info('stopped')
-      resolve()
-    }
-    process.once('SIGTERM', () => void shutdown('SIGTERM'))
-    process.once('SIGINT', () => void shutdown('SIGINT'))
-  })
-  return { stopped }
+      resolveStopped()
+    })()
+    return stopping
+  }
+  const onSigterm = () => void shutdown('SIGTERM')
+  const onSigint = () => void shutdown('SIGINT')
+  process.on('SIGTERM', onSigterm)
+  process.on('SIGINT', onSigint)
+  return { stopped, stop: () => shutdown('stop') }
 }
 
 /**
@@ -134,6 +152,7 @@ async function openStores(
   env: Record<string, string | undefined>,
   logger: Logger,
   logHealth: EventLogHealth,
+  clock: (() => number) | undefined,
 ) {
   const lock = lockDataDir(config.data_dir)
   const closers: (() => unknown)[] = [() => lock.release()]
@@ -141,9 +160,14 @@ async function openStores(
     for (const closer of closers.reverse()) await closer()
   }
   try {
-    const registry = await openRegistry({ dataDir: config.data_dir, envApiKey: env.INLET_API_KEY, logger })
+    const registry = await openRegistry({
+      dataDir: config.data_dir,
+      envApiKey: env.INLET_API_KEY,
+      logger,
+      clock,
+    })
     closers.push(() => registry.close())
-    const log = await openEventLog(eventLogOptions(config), { logger, health: logHealth })
+    const log = await openEventLog(eventLogOptions(config), { logger, health: logHealth, clock })
     closers.push(() => log.close())
     return { registry, log, close }
   } catch (error) {

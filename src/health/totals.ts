@@ -107,9 +107,8 @@ export class SourceTotals {
     if (since === null) {
       // Before the first flush: only the last event times, newest first, until every source has one.
       const missing = new Set(this.deps.sourceIds().filter((id) => this.#base.get(id)?.lastEventAtMs == null))
-      if (missing.size === 0) return
-      const cursor = this.deps.log.read({ order: 'desc', sourceIds: [...missing] })
-      for await (const batch of cursor.batches()) {
+      const cursor = missing.size > 0 ? this.deps.log.read({ order: 'desc', sourceIds: [...missing] }) : null
+      for await (const batch of cursor?.batches() ?? []) {
         for (let i = 0; i < batch.seqs.length && missing.size > 0; i++) {
           records++
           const stamp = readStamp(batch.bytes, batch.starts[i]!, batch.ends[i]!)
@@ -119,6 +118,11 @@ export class SourceTotals {
         }
         if (missing.size === 0) break
       }
+      // From now on the counts start at the seq this start found, so a crash before the first timed flush
+      // is recovered by reading forward from it, not taken for an upgrade again.
+      this.deps.store.saveCounters(new Map(this.#base), lastSeq)
+      for (const [id, totals] of this.#base) this.#written.set(id, { ...totals })
+      if (records === 0) return
     } else {
       const cursor = this.deps.log.read({ order: 'asc', fromSeq: since + 1, toSeq: lastSeq })
       for await (const batch of cursor.batches()) {
