@@ -45,10 +45,18 @@ export interface TestApp {
 
 /** An app on a temporary data directory; `env` sets config as INLET_* variables would. */
 export async function testApp(
-  options: { env?: Record<string, string>; logOps?: Partial<FileOps>; fetch?: typeof fetch } = {},
+  options: {
+    env?: Record<string, string>
+    logOps?: Partial<FileOps>
+    fetch?: typeof fetch
+    /** Serve this directory, left in place on close, to open an app on it again (a restart). */
+    dataDir?: string
+    /** Start the fake clock here (ms) rather than at 2026-11-28T12:00:00Z. */
+    now?: number
+  } = {},
 ): Promise<TestApp> {
-  const dir = tempDir()
-  const clock = { now: Date.parse('2026-11-28T12:00:00Z') }
+  const dir = options.dataDir ? { path: options.dataDir, [Symbol.dispose]: () => {} } : tempDir()
+  const clock = { now: options.now ?? Date.parse('2026-11-28T12:00:00Z') }
   const { config } = loadConfig({ env: options.env ?? {}, flags: { data_dir: dir.path } })
   const registry = await openRegistry({
     dataDir: dir.path,
