@@ -8,6 +8,7 @@ import type { Config } from './config/schema.ts'
 import type { EventLog, EventLogHealth } from './eventlog/index.ts'
 import { AlertDeliverer } from './health/alerts/deliver.ts'
 import { alertSecret } from './health/alerts/secret.ts'
+import { ClassificationFailureReporter } from './health/classification-failures.ts'
 import { IngestCounters, SearchCounters } from './health/counters.ts'
 import { EventLoopMonitor } from './health/event-loop.ts'
 import { Health } from './health/index.ts'
@@ -90,8 +91,7 @@ export function startServices(deps: {
   const schemas = startSchemaServices({
     registry,
     log,
-    counters,
-    notifier: health.notifier,
+    failures: new ClassificationFailureReporter({ notifier: health.notifier, counters }),
     logger,
     config: config.schemas,
     clock,

@@ -1,5 +1,5 @@
 /**
- * `GET /metrics`: the appliance's counters in the Prometheus text exposition format, version 0.0.4
+ * The appliance's counters in the Prometheus text exposition format, version 0.0.4
  * (https://prometheus.io/docs/instrumenting/exposition_formats/). Nothing is kept for it: every value is
  * read at scrape time from what ingest, the event log, search and the health checks already count.
  *
@@ -14,21 +14,14 @@
  * no source are counted under `unknown`), error codes, auth failure reasons, log and alarm types. No
  * sender-chosen string becomes a label, so a sender cannot grow the number of series.
  *
- * Read with the admin key (`X-API-Key`), or `Authorization: Bearer` with the metrics token or the admin
- * key, so a scraper can be given a token that reads the metrics and nothing else.
+ * `GET /metrics` (api/metrics.ts) serves it.
  */
-import { Elysia } from 'elysia'
-import { AppError, assert } from '../errors.ts'
+import { assert } from '../errors.ts'
 import type { EventLog, EventLogStats } from '../eventlog/index.ts'
 import type { HistogramSnapshot } from '../histogram.ts'
-import { readAuthorization } from '../ingest/auth/authorization.ts'
-import { bytesEqual, textDigest } from '../ingest/auth/compare.ts'
-import type { ApiKeyGuard } from '../registry/api-key.ts'
 import { residentBytes } from '../runtime/memory.ts'
 import type { IngestCounters, SearchCounters } from './counters.ts'
 import type { EventLoopMonitor } from './event-loop.ts'
-
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 export type AlarmStateName = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'
 const ALARM_STATES: readonly AlarmStateName[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA']
@@ -44,52 +37,7 @@ export interface MetricsDeps {
   openSystemErrors: () => ReadonlyArray<{ type: string; sourceId: string | null }>
   /** Undelivered alerts waiting in the outbox. */
   alertsPending: () => number
-  apiKey: ApiKeyGuard
-  /** May read /metrics as a Bearer token; '' when none is configured. */
-  metricsToken: string
   version: string
-}
-
-const BEARER_CHALLENGE = 'Bearer realm="inlet"'
-
-export function metricsRoute(deps: MetricsDeps) {
-  const authorized = metricsAuthorization(deps.apiKey, deps.metricsToken)
-  return new Elysia({ name: 'metrics', normalize: false }).get(
-    '/metrics',
-    function metrics({ request }) {
-      if (!authorized(request)) {
-        throw new AppError('UNAUTHORIZED', 'missing or invalid API key or metrics token', {
-          headers: { 'www-authenticate': BEARER_CHALLENGE },
-        })
-      }
-      return new Response(renderMetrics(deps), { headers: { 'content-type': METRICS_CONTENT_TYPE } })
-    },
-    {
-      detail: {
-        tags: ['health'],
-        summary: 'Metrics in the Prometheus text format',
-        description:
-          'Needs the admin key in X-API-Key, or `Authorization: Bearer` with `[health] metrics_token` or the admin key.',
-      },
-    },
-  )
-}
-
-/**
- * The check for /metrics: the admin key as `X-API-Key` or as a Bearer token, or the metrics token as a
- * Bearer token. The metrics token is compared by digest, in constant time whatever its length.
- */
-export function metricsAuthorization(apiKey: ApiKeyGuard, metricsToken: string) {
-  const tokenDigest = metricsToken === '' ? null : textDigest(metricsToken)
-  return function authorized(request: Request): boolean {
-    if (apiKey.verify(request.headers.get('x-api-key'))) return true
-    const bearer = readAuthorization(request.headers, 'Bearer', BEARER_CHALLENGE)
-    if (typeof bearer !== 'string') return false
-    const isToken = tokenDigest !== null && bytesEqual(textDigest(bearer), tokenDigest)
-    // Both are checked whatever the first says, so the time taken does not tell which matched.
-    const isKey = apiKey.verify(bearer)
-    return isToken || isKey
-  }
 }
 
 export function renderMetrics(deps: MetricsDeps): string {

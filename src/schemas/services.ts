@@ -1,13 +1,11 @@
 /**
  * The schema room's running parts, built once per server from the stores: the classify stage the ingest
- * route calls, the reporter that turns classification failures into counters and system errors, and the
- * background inference job. `close` stops the job and writes what the reporter still holds.
+ * route calls and the background inference job. Classification failures go to the reporter handed in
+ * (health/classification-failures.ts turns them into counters and system errors); `close` stops the job
+ * and has the reporter write what it still holds.
  */
 import type { Config } from '../config/schema.ts'
 import type { EventLog } from '../eventlog/index.ts'
-import { ClassificationFailureReporter } from '../health/classification-failures.ts'
-import type { IngestCounters } from '../health/counters.ts'
-import type { Notifier } from '../health/notifier.ts'
 import type { ClassifierFor } from '../ingest/route.ts'
 import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
@@ -22,17 +20,21 @@ export interface SchemaServices {
   close(): void
 }
 
+/** Where classification failures go: counted at once, written as system errors in bulk (`flush`). */
+export interface FailureReporter {
+  report(source: { id: string; label: string }, count: number, reason: string): void
+  flush(): void
+}
+
 export function startSchemaServices(deps: {
   registry: Registry
   log: EventLog
-  counters: IngestCounters
-  /** Raises the classification failures' system error (and its alert). */
-  notifier: Pick<Notifier, 'raise'>
+  failures: FailureReporter
   logger: Logger
   config: Config['schemas']
   clock?: () => number
 }): SchemaServices {
-  const reporter = new ClassificationFailureReporter({ notifier: deps.notifier, counters: deps.counters })
+  const reporter = deps.failures
   const classification = createClassification({
     schemas: deps.registry.schemas,
     onFailures: (source, count, reason) => reporter.report(source, count, reason),

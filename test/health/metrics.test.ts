@@ -9,14 +9,10 @@ import { spawnSync } from 'node:child_process'
 import { Elysia } from 'elysia'
 import { errorMapping } from '../../src/api/errors.ts'
 import { eventsApi } from '../../src/api/events.ts'
+import { METRICS_CONTENT_TYPE, type MetricsRouteDeps, metricsRoute } from '../../src/api/metrics.ts'
 import { SearchCounters } from '../../src/health/counters.ts'
 import { EventLoopMonitor } from '../../src/health/event-loop.ts'
-import {
-  METRICS_CONTENT_TYPE,
-  type MetricsDeps,
-  metricsRoute,
-  renderMetrics,
-} from '../../src/health/metrics.ts'
+import { renderMetrics } from '../../src/health/metrics.ts'
 import { silentLogger } from '../../src/logger.ts'
 import { BASE_URL, TEST_API_KEY, type TestApp, testApp } from '../helpers.ts'
 
@@ -138,8 +134,8 @@ let sourceId: string
 let metricsApp: ReturnType<typeof buildMetricsApp>
 
 /** Search and /metrics over the TestApp's registry, log and counters, with the JSON error mapping. */
-function buildMetricsApp(overrides: Partial<MetricsDeps> = {}) {
-  const deps: MetricsDeps = {
+function buildMetricsApp(overrides: Partial<MetricsRouteDeps> = {}) {
+  const deps: MetricsRouteDeps = {
     counters: t.counters,
     search,
     log: t.log,
@@ -333,8 +329,6 @@ describe('escaping', () => {
         { type: odd, sourceId: 'x' },
       ],
       alertsPending: () => 0,
-      apiKey: t.registry.apiKey,
-      metricsToken: '',
       version: `v"1\\2\n`,
     })
     const families = parseExposition(text)
