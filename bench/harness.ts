@@ -34,14 +34,15 @@ export interface Server {
   dataDir: string
 }
 
-export async function start(command: string[]): Promise<Server> {
+/** Starts `command` (`$DATA` in it becomes a fresh data directory); `env` adds to the variables it is given. */
+export async function start(command: string[], env: Record<string, string> = {}): Promise<Server> {
   const dataDir = mkdtempSync(join(WORK_DIR, 'data-'))
   const child = spawn(
     command.map((part) => part.replace('$DATA', dataDir)),
     {
       stdout: 'pipe',
       stderr: 'inherit',
-      env: { PATH: process.env.PATH ?? '', INLET_API_KEY: API_KEY, INLET_LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH ?? '', INLET_API_KEY: API_KEY, INLET_LOG_LEVEL: 'warn', ...env },
     },
   )
   const { url, reader } = await listeningUrl(child.stdout)
