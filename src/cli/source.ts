@@ -2,6 +2,7 @@
  * `inlet source …`: the management API from the command line. It talks to a running server over HTTP
  * with the admin key, so it works the same against a local appliance and a remote one.
  */
+import type { SourceHealth } from '../health/index.ts'
 import { SECRET_FIELD } from '../registry/model.ts'
 import { type ApiSource, apiClient, type Values } from './client.ts'
 import { parseFlags, UsageError } from './flags.ts'
@@ -161,28 +162,17 @@ function describe(source: ApiSource, withSecret: boolean): string {
   return lines.join('\n')
 }
 
-interface HealthSummary {
-  isHealthy: boolean
-  lastEventReceivedAtTime: string | null
-  eventsTotal: number
-  bytesTotal: number
-  requestsTotal: number
-  classificationFailuresTotal: number
-  authFailuresTotal: number
-  alarms: { type: string; state: string; minutesThreshold: number; stateChangedAt: string }[]
-}
-
-const healthOf = (source: ApiSource) => source.health as HealthSummary | undefined
+const healthOf = (source: ApiSource) => source.health as SourceHealth | undefined
 
 /** `ok`, or the alarm that makes the source unhealthy; `-` when the server sent no health. */
-function healthWord(health: HealthSummary | undefined): string {
+function healthWord(health: SourceHealth | undefined): string {
   if (!health) return '-'
   const alarmed = health.alarms.find((alarm) => alarm.state === 'ALARM')
   return alarmed ? `${alarmed.type}` : 'ok'
 }
 
 /** The health lines of `source show`: the alarm with its state, then the totals. */
-function healthLines(health: HealthSummary | undefined): [string, string][] {
+function healthLines(health: SourceHealth | undefined): [string, string][] {
   if (!health) return []
   const alarm = health.alarms.find((a) => a.type === 'SOURCE_NO_DATA')
   return [

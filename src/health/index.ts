@@ -9,12 +9,14 @@
  * whose alarm waits for an event (in ALARM or INSUFFICIENT_DATA) is watched, and its next event has it
  * judged again at once, on a timer of its own, so an alarm clears within moments of the event.
  */
+import type { Static } from '@sinclair/typebox'
 import type { Config } from '../config/schema.ts'
 import { AppError } from '../errors.ts'
 import type { EventLog } from '../eventlog/index.ts'
 import type { Logger } from '../logger.ts'
-import { type AlarmState, NO_DATA, type NoDataAlarmRecord } from '../registry/health.ts'
+import { NO_DATA, type NoDataAlarmRecord } from '../registry/health.ts'
 import type { Registry } from '../registry/index.ts'
+import type { SourceHealth as SourceHealthSchema } from '../registry/model.ts'
 import { SOURCE_CLASSIFICATION_FAILURES } from './classification-failures.ts'
 import type { IngestCounters } from './counters.ts'
 import { minutes, noDataState } from './no-data.ts'
@@ -24,23 +26,9 @@ import { SourceTotals } from './totals.ts'
 export const LOG_WRITE_FAILURE = 'LOG_WRITE_FAILURE'
 const MINUTE_MS = 60_000
 
-export interface AlarmSummary {
-  type: typeof NO_DATA
-  state: AlarmState
-  minutesThreshold: number
-  stateChangedAt: string
-}
-
-export interface SourceHealth {
-  isHealthy: boolean
-  lastEventReceivedAtTime: string | null
-  eventsTotal: number
-  bytesTotal: number
-  requestsTotal: number
-  classificationFailuresTotal: number
-  authFailuresTotal: number
-  alarms: AlarmSummary[]
-}
+/** What `GET /log-sources/http/{id}/health` answers; its schema is the API's (registry/model.ts). */
+export type SourceHealth = Static<typeof SourceHealthSchema>
+export type AlarmSummary = SourceHealth['alarms'][number]
 
 export interface HealthDeps {
   registry: Registry
