@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(systemErrorsApi({ registry: deps.registry }))
-    .use(alertsApi({ registry: deps.registry, deliverer: services.deliverer }))
+    .use(alertsApi({ registry: deps.registry, deliverer: services.deliverer, clock: deps.clock }))
     .use(
       eventsApi({
         registry: deps.registry,
