@@ -14,6 +14,7 @@ import { metricsRoute } from './api/metrics.ts'
 import { schemasApi } from './api/schemas.ts'
 import { systemErrorsApi } from './api/system-errors.ts'
 import { type Config, requestMemoryBytes } from './config/schema.ts'
+import { consoleRoutes } from './console/index.ts'
 import { errorSchemas } from './errors.ts'
 import type { EventLog } from './eventlog/index.ts'
 import { healthz } from './health/healthz.ts'
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(healthz())
+    .use(consoleRoutes())
     .use(
       ingestRoute({
         limits: deps.config.ingest,
