@@ -70,11 +70,17 @@ export function consoleRoutes() {
       '/',
       () =>
         new Response(PAGE, {
-          headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
+          headers: {
+            ...SECURITY_HEADERS,
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-cache',
+          },
         }),
       { detail: { hide: true } },
     )
-    .get('/console/:file', ({ params: { file }, request }) => serveAsset(file, request), { detail: { hide: true } })
+    .get('/console/:file', ({ params: { file }, request }) => serveAsset(file, request), {
+      detail: { hide: true },
+    })
 }
 
 /** An embedded asset, gzipped when the browser takes it, revalidated by ETag (the page is small). */

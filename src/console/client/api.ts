@@ -75,7 +75,12 @@ export interface SourceHealth {
   requestsTotal: number
   classificationFailuresTotal: number
   authFailuresTotal: number
-  alarms: { type: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; minutesThreshold: number; stateChangedAt: string }[]
+  alarms: {
+    type: string
+    state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'
+    minutesThreshold: number
+    stateChangedAt: string
+  }[]
 }
 
 export interface Source {

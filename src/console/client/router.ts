@@ -12,7 +12,10 @@ export interface Route {
 export function parseHash(hash = location.hash): Route {
   const text = hash.replace(/^#\/?/, '')
   const [path = '', search = ''] = text.split('?', 2)
-  return { path: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search) }
+  return {
+    path: path.split('/').filter(Boolean).map(decodeURIComponent),
+    params: new URLSearchParams(search),
+  }
 }
 
 export function href(path: string, params?: Record<string, string | undefined>): string {

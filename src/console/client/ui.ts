@@ -3,8 +3,9 @@
  * Everything a server or a sender wrote is rendered as text through Preact, never as HTML, so an event
  * holding `<script>` or `<img onerror>` shows as those characters.
  */
-import { h, type ComponentChildren } from 'preact'
+
 import htm from 'htm'
+import { type ComponentChildren, h } from 'preact'
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import type { Source } from './api.ts'
 
@@ -31,7 +32,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Loaded
     return () => {
       live = false
     }
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on
   }, [...deps, tick])
   return { ...state, reload: useCallback(() => setTick((n) => n + 1), []) }
 }
@@ -155,4 +155,5 @@ export function JsonView({ value }: { value: unknown }) {
   return html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>`
 }
 
-export const plural = (count: number, word: string) => `${count.toLocaleString()} ${word}${count === 1 ? '' : 's'}`
+export const plural = (count: number, word: string) =>
+  `${count.toLocaleString()} ${word}${count === 1 ? '' : 's'}`
