@@ -47,7 +47,9 @@ test('a wrong key is refused with a message; the right one signs in; sign out re
     await screenshot(page, 'sign-in-wrong-key')
     await signIn(page)
     await page.getByRole('navigation', { name: 'Main' }).waitFor()
-    expect(await page.evaluate(() => sessionStorage.getItem('inlet.apiKey'))).toBe('browser-test-api-key-0001')
+    expect(await page.evaluate(() => sessionStorage.getItem('inlet.apiKey'))).toBe(
+      'browser-test-api-key-0001',
+    )
     expect(await page.evaluate(() => localStorage.length)).toBe(0)
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByLabel('API key').waitFor()
