@@ -35,8 +35,8 @@ export interface AppDeps {
   services: Services
   /** Base URL senders reach this server at; known only once the server is listening (port 0). */
   publicUrl: () => string
-  /** Watch the process's resident memory against `[ingest] memory_max`: one app per process does. */
-  watchMemory?: boolean
+  /** Watch the process's resident memory against `[ingest] memory_max` until this aborts: one app per process does. */
+  memoryWatch?: AbortSignal
 }
 
 export function createApp(deps: AppDeps) {
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps) {
         log: deps.log,
         logQueueBytesMax: deps.config.log.queue_bytes_max,
         memoryBudgetBytes: requestMemoryBytes(deps.config),
-        watchMemory: deps.watchMemory,
+        memoryWatch: deps.memoryWatch,
         trustedProxies: deps.config.server.trusted_proxies,
         counters: services.counters,
         logger: deps.logger,

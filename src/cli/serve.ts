@@ -65,6 +65,7 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
     await stores.close()
     throw error
   }
+  const memoryWatch = new AbortController()
   const app = createApp({
     config,
     registry,
@@ -73,7 +74,7 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
     services,
     clock: args.clock,
     publicUrl: () => baseUrl,
-    watchMemory: true,
+    memoryWatch: memoryWatch.signal,
   })
   let server: RunningServer
   try {
@@ -95,6 +96,7 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
       }),
     })
   } catch (error) {
+    memoryWatch.abort()
     await services.close()
     await stores.close()
     const code = (error as NodeJS.ErrnoException).code
@@ -128,6 +130,7 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
       process.off('SIGINT', onSigint)
       logger.info('draining in-flight requests', { signal, graceMs: config.shutdown_grace_ms })
       await server.stop(config.shutdown_grace_ms)
+      memoryWatch.abort()
       await services.close()
       await stores.close()
       logger.info('stopped')

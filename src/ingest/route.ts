@@ -52,8 +52,11 @@ export interface IngestDeps {
   logQueueBytesMax: number
   /** What requests in progress, their garbage and the log's queue may hold in all (from `memory_max`). */
   memoryBudgetBytes: number
-  /** Watch the process's resident memory against `memory_max` (the server does; tests of one app need not). */
-  watchMemory?: boolean
+  /**
+   * Watch the process's resident memory against `memory_max` until this signal aborts (the server does, and
+   * stops it on shutdown; tests of one app need not).
+   */
+  memoryWatch?: AbortSignal
   /** `[server] trusted_proxies`: peers that may name the client in Forwarded or X-Forwarded-For. */
   trustedProxies: readonly string[]
   counters: IngestCounters
@@ -78,7 +81,10 @@ export function ingestRoute(deps: IngestDeps) {
     logQueueHighBytes: deps.logQueueBytesMax / 2,
     collect: collectGarbage,
   })
-  if (deps.watchMemory) admission.watch()
+  if (deps.memoryWatch && !deps.memoryWatch.aborted) {
+    const stop = admission.watch()
+    deps.memoryWatch.addEventListener('abort', stop, { once: true })
+  }
   const clientAddress = new ClientAddress(deps.trustedProxies)
   const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
   const deliveries = new DeliveryMemory(toleranceMs, clock)

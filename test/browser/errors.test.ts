@@ -80,7 +80,7 @@ test('open errors link their source; resolved ones of a deleted source show its 
     await signIn(page)
     await page.getByRole('heading', { name: 'System errors' }).waitFor()
     const tabs = page.getByRole('navigation', { name: 'Which errors' })
-    expect(await tabs.getByRole('link', { name: 'Open' }).getAttribute('aria-current')).toBe('page')
+    await tabs.locator('a[aria-current="page"]', { hasText: 'Open' }).waitFor()
 
     const open = page.getByRole('row', { name: /Classification failures/ })
     await open.waitFor()
@@ -96,7 +96,7 @@ test('open errors link their source; resolved ones of a deleted source show its 
 
     await tabs.getByRole('link', { name: 'Resolved' }).click()
     await page.waitForURL(/#\/errors\?state=resolved$/)
-    expect(await tabs.getByRole('link', { name: 'Resolved' }).getAttribute('aria-current')).toBe('page')
+    await tabs.locator('a[aria-current="page"]', { hasText: 'Resolved' }).waitFor()
     const resolved = page.getByRole('row', { name: /Classification failures/ })
     await resolved.getByText(gone).waitFor()
     expect(await resolved.count()).toBe(1)

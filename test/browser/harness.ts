@@ -33,7 +33,13 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
   const serving = await runServe({
     configFile,
     flags: { listen: '127.0.0.1:0', data_dir: join(dir.path, 'data') },
-    env: { INLET_API_KEY: API_KEY, INLET_HEALTH_ALARM_CHECK_INTERVAL_MS: '200', INLET_LOG_LEVEL: 'error' },
+    env: {
+      INLET_API_KEY: API_KEY,
+      INLET_HEALTH_ALARM_CHECK_INTERVAL_MS: '200',
+      INLET_LOG_LEVEL: 'error',
+      // The server shares this process with the test runner, whose memory is not the server's to watch.
+      INLET_INGEST_MEMORY_MAX: String(8 * 1024 ** 3),
+    },
     out: (line) => lines.push(line),
     clock: () => Date.now() + offsetMs,
   })

@@ -62,6 +62,8 @@ async function startAlarmed(receiverUrl: string): Promise<Alarmed> {
       INLET_ALERTS_WEBHOOK_SECRET: SECRET,
       INLET_HEALTH_ALARM_CHECK_INTERVAL_MS: '100',
       INLET_LOG_LEVEL: 'error',
+      // The server shares this process with the test runner, whose memory is not the server's to watch.
+      INLET_INGEST_MEMORY_MAX: String(8 * 1024 ** 3),
     },
     out: (line) => lines.push(line),
     clock: () => clock.now,
