@@ -1,5 +1,5 @@
 /**
- * `/schemas`: create, list, read and update log schemas (CONTRACT.md sections 4 and 5), with Panther's
+ * `/schemas`: create, list, read, update and delete log schemas (CONTRACT.md sections 4 and 5), with Panther's
  * names so its clients and scripts work unchanged. Schema names hold dots (`Custom.Acme.Audit`), which
  * the `:name` parameter takes whole; a percent-encoded name is decoded.
  */
@@ -51,6 +51,14 @@ export function schemasApi({ registry, bodyBytesMax, bodyTimeoutMs }: SchemasDep
       ),
       response: LogSchema,
     })
+    .delete(
+      '/:name',
+      ({ params: { name }, set }) => {
+        schemas.remove(name)
+        set.status = 204
+      },
+      { params, detail: detail('Delete a schema no source uses (409 naming the sources that do)') },
+    )
 }
 
 export function toApiSchema(schema: SchemaRecord): LogSchema {

@@ -57,7 +57,9 @@ export interface SchemaStore {
   find(name: string): SchemaRecord | null
   /** Replaces a schema's spec and settings under Panther's edit rule; the revision goes up by one. */
   update(name: string, input: SchemaInput): SchemaRecord
-  /** Called after every create/update with the schema's name; returns an unsubscribe function. */
+  /** Removes a schema; 404 if there is none, 409 naming the sources whose log types still name it. */
+  remove(name: string): void
+  /** Called after every create/update/remove with the schema's name; returns an unsubscribe function. */
   onChange(listener: (name: string) => void): () => void
 }
 
@@ -89,6 +91,12 @@ export function createSchemaStore(deps: { db: Database; clock: () => number }): 
     all: db.prepare<SchemaRow>('SELECT * FROM schemas ORDER BY name'),
     sameName: db.prepare<{ name: string }>('SELECT name FROM schemas WHERE name = ? COLLATE NOCASE'),
     count: db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM schemas'),
+    remove: db.prepare('DELETE FROM schemas WHERE name = ?'),
+    // Checked in the removal's transaction, so no source can take the schema up in between.
+    usedBy: db.prepare<{ label: string }>(
+      `SELECT label FROM sources WHERE EXISTS (SELECT 1 FROM json_each(sources.log_types) WHERE value = ?)
+       ORDER BY label COLLATE NOCASE`,
+    ),
     insert: db.prepare(
       `INSERT INTO schemas (name, description, reference_url, spec, field_discovery, revision, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
@@ -175,6 +183,22 @@ export function createSchemaStore(deps: { db: Database; clock: () => number }): 
       cache.set(name, { revision, parsed: prepared.parsed })
       changed(name)
       return get(name)
+    },
+
+    remove(name) {
+      db.transaction(() => {
+        get(name)
+        const users = sql.usedBy.all(name).map((row) => `'${row.label}'`)
+        if (users.length > 0) {
+          throw conflict(
+            `schema '${name}' is a log type of source${users.length === 1 ? '' : 's'} ${users.join(', ')}; ` +
+              `remove it from ${users.length === 1 ? 'its' : 'their'} logTypes first`,
+          )
+        }
+        sql.remove.run(name)
+      })
+      cache.delete(name)
+      changed(name)
     },
 
     onChange(listener) {

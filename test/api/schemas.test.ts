@@ -169,3 +169,29 @@ test('a source can name a schema once it exists', async () => {
   expect(created.status).toBe(201)
   expect(created.body.logTypes).toEqual(['Custom.Acme.Audit'])
 })
+
+test('DELETE removes a schema no source uses; while one does, 409 names it; unknown is 404', async () => {
+  await send('POST', '/schemas', { name: 'Custom.Acme.Audit', spec: SPEC })
+  const source = await send('POST', '/log-sources/http', {
+    integrationLabel: 'audit <prod>',
+    authMethod: 'None',
+    logTypes: ['Custom.Acme.Audit'],
+  })
+  const refused = await t.call('DELETE', '/schemas/Custom.Acme.Audit')
+  expect(refused.status).toBe(409)
+  expect(((await refused.json()) as { message: string }).message).toContain("source 'audit <prod>'")
+  expect((await send('GET', '/schemas/Custom.Acme.Audit')).status).toBe(200)
+
+  await send('PUT', `/log-sources/http/${source.body.integrationId}`, {
+    integrationLabel: 'audit <prod>',
+    authMethod: 'None',
+    logTypes: [],
+  })
+  const removed = await t.call('DELETE', '/schemas/Custom.Acme.Audit')
+  expect(removed.status).toBe(204)
+  expect((await send('GET', '/schemas/Custom.Acme.Audit')).status).toBe(404)
+  expect((await t.call('DELETE', '/schemas/Custom.Acme.Audit')).status).toBe(404)
+  expect((await t.call('DELETE', '/schemas/Custom.Acme.Audit', { key: null })).status).toBe(401)
+  // The name is free again, and a source can take it up once it exists again.
+  expect((await send('POST', '/schemas', { name: 'Custom.Acme.Audit', spec: SPEC })).status).toBe(201)
+})

@@ -1,7 +1,8 @@
 /**
  * The schemas pages in Chromium: a spec the server refuses shows its message at the line it names (a YAML
  * syntax error by the line the server gives, a field's problem by its path), with the caret moved there;
- * fixed, it saves and shows; an edit adds a field; the list shows which source uses a schema.
+ * fixed, it saves and shows; an edit adds a field; the list shows which source uses a schema; deleting one
+ * asks first, and one a source still names is refused with the server's message.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
@@ -71,7 +72,7 @@ async function caretReaches(page: Page, line: number): Promise<number> {
   return at
 }
 
-test('create with errors at their lines, fix, view, edit, list with its source', async () => {
+test('create with errors at their lines, fix, view, edit, list with its source, delete', async () => {
   const source = await server.api<{ integrationId: string }>('POST', '/log-sources/http', {
     integrationLabel: 'login app',
     authMethod: 'None',
@@ -168,6 +169,25 @@ test('create with errors at their lines, fix, view, edit, list with its source',
     expect(await row.textContent()).toContain('Sign-ins of the app')
     await page.getByRole('row', { name: /Custom\.Spare/ }).waitFor()
     await screenshot(page, 'schemas')
+
+    // Delete asks first; a schema a source still names is refused with the server's message, naming it.
+    await page.getByRole('link', { name: 'Custom.Login' }).click()
+    await page.getByRole('button', { name: 'Delete' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Delete Custom.Login?' })
+    await dialog.getByRole('button', { name: 'Delete schema' }).click()
+    await dialog
+      .getByRole('alert')
+      .getByText(/source 'login app'/)
+      .waitFor()
+    await screenshot(page, 'schema-delete-refused')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    // An unused one goes.
+    await page.goto(`${server.url}/#/schemas/Custom.Spare`)
+    await page.getByRole('button', { name: 'Delete' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete schema' }).click()
+    await page.getByRole('row', { name: /Custom\.Login/ }).waitFor()
+    expect(await page.getByRole('row', { name: /Custom\.Spare/ }).count()).toBe(0)
 
     expect(onlyOwnOrigin(requests, server)).toEqual([])
     expect(problems.filter((p) => !/\b(400|404|405|409)\b/.test(p))).toEqual([])

@@ -8,7 +8,18 @@ import './schemas.css'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, api, type LogSchema, type Source } from '../api.ts'
 import { href, navigate, useRoute } from '../router.ts'
-import { CopyButton, ErrorBanner, Field, formatTime, html, Loading, plural, TimeAgo, useLoad } from '../ui.ts'
+import {
+  CopyButton,
+  Dialog,
+  ErrorBanner,
+  Field,
+  formatTime,
+  html,
+  Loading,
+  plural,
+  TimeAgo,
+  useLoad,
+} from '../ui.ts'
 import { SpecEditor, selectLine } from './schemas-editor.ts'
 import { type SpecProblem, specProblem } from './schemas-lines.ts'
 
@@ -100,6 +111,7 @@ function WebLink({ url }: { url: string }) {
 function SchemaView({ name }: { name: string }) {
   const schema = useLoad(() => api<LogSchema>('GET', schemaPath(name)), [name])
   const sources = useLoad(loadSources)
+  const [deleting, setDeleting] = useState(false)
   if (schema.error) {
     return html`<p><a href=${href('schemas')}>← Log schemas</a></p>
       <h1>${name}</h1>
@@ -114,6 +126,7 @@ function SchemaView({ name }: { name: string }) {
       <div class="row">
         <a class="button" href=${href('search', { logType: data.name })}>Search its events</a>
         <a class="button primary" href=${href(`schemas/${data.name}/edit`)}>Edit</a>
+        <button type="button" class="danger" onClick=${() => setDeleting(true)}>Delete</button>
       </div>
     </div>
     <dl class="schema-meta">
@@ -129,7 +142,34 @@ function SchemaView({ name }: { name: string }) {
       <div class="spread"><h2>Spec</h2><${CopyButton} text=${data.spec} label="Copy spec" /></div>
       <pre aria-label="Spec (YAML)">${data.spec}</pre>
     </div>
+    ${deleting ? html`<${DeleteSchema} name=${data.name} onClose=${() => setDeleting(false)} />` : null}
   </section>`
+}
+
+/** Asks first; the server refuses a schema a source still names, and its message says which. */
+function DeleteSchema({ name, onClose }: { name: string; onClose: () => void }) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string>()
+  const remove = async () => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      await api('DELETE', schemaPath(name))
+      navigate('schemas')
+    } catch (caught) {
+      setError((caught as Error).message)
+      setBusy(false)
+    }
+  }
+  return html`<${Dialog} title=${`Delete ${name}?`} onClose=${onClose}>
+    <p>The schema is removed. Events already stored keep their log type. A source that still names it
+      must drop it from its log types first.</p>
+    <${ErrorBanner} error=${error} />
+    <div class="row">
+      <button type="button" class="danger" onClick=${remove} disabled=${busy}>${busy ? 'Deleting…' : 'Delete schema'}</button>
+      <button type="button" onClick=${onClose}>Cancel</button>
+    </div>
+  </${Dialog}>`
 }
 
 function EditSchema({ name }: { name: string }) {
