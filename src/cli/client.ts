@@ -40,7 +40,17 @@ export function apiClient(values: Values, env: Record<string, string | undefined
         { insecure: Boolean(values.insecure) },
       )
     } catch (error) {
-      throw new Error(`cannot reach ${server}: ${(error as Error).message}`)
+      // Whichever way the address came, the message says where it came from and how to change it.
+      const origin =
+        values.server !== undefined
+          ? '--server'
+          : env.INLET_SERVER !== undefined
+            ? 'INLET_SERVER'
+            : 'the default'
+      throw new Error(
+        `cannot reach ${server} (from ${origin}; set --server or INLET_SERVER to the server's address): ` +
+          (error as Error).message,
+      )
     }
     if (response.status === 204) return null
     const text = await response.text()

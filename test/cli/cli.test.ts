@@ -57,6 +57,22 @@ describe('inlet command line', () => {
     expect(result.stderr).toContain('not a loopback address')
   })
 
+  test('a server that cannot be reached is named, with where its address came from and how to set it', async () => {
+    // Port 9 (discard) on loopback: nothing listens there.
+    const flag = await runCli(['source', 'list', '--server', 'http://127.0.0.1:9'], {
+      INLET_API_KEY: 'k'.repeat(20),
+    })
+    expect(flag.code).toBe(1)
+    expect(flag.stderr).toContain(
+      'cannot reach http://127.0.0.1:9 (from --server; set --server or INLET_SERVER',
+    )
+    const env = await runCli(['source', 'list'], {
+      INLET_API_KEY: 'k'.repeat(20),
+      INLET_SERVER: 'http://127.0.0.1:9',
+    })
+    expect(env.stderr).toContain('(from INLET_SERVER;')
+  })
+
   test('source commands without a key say how to give one', async () => {
     using dir = tempDir()
     const result = await runCli(['source', 'list', '--data-dir', dir.path])
