@@ -205,6 +205,14 @@ export const ConfigSchema = T.Object(
           description:
             'Timestamped HMAC schemes (standard-webhooks, stripe, slack): largest distance between the signed time and the server clock.',
         }),
+        refused_log_lines_per_second: T.Integer({
+          default: 10,
+          minimum: 0,
+          maximum: 10_000,
+          description:
+            'Refused ingest requests logged, one line each (source, status, code, client), at most this many a ' +
+            'second (bursts of twice as many); the rest are counted in the next line. 0: none are logged.',
+        }),
         retry_after_seconds: T.Integer({
           default: 1,
           minimum: 1,
@@ -275,6 +283,14 @@ export const ConfigSchema = T.Object(
           maximum: 43_200,
           description:
             'A SOURCE_CLASSIFICATION_FAILURES system error is resolved after this many minutes without a new failure.',
+        }),
+        traffic_log_interval_ms: T.Integer({
+          default: 60_000,
+          minimum: 0,
+          maximum: 86_400_000,
+          description:
+            "How often the server's log gets one line per source sent anything since the last: requests, refusals, " +
+            'events and bytes. 0: never.',
         }),
         metrics_token: T.String({
           default: '',

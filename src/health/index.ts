@@ -22,6 +22,7 @@ import type { IngestCounters } from './counters.ts'
 import { minutes, noDataState } from './no-data.ts'
 import { Notifier } from './notifier.ts'
 import { SourceTotals } from './totals.ts'
+import { TrafficLog } from './traffic-log.ts'
 
 export const LOG_WRITE_FAILURE = 'LOG_WRITE_FAILURE'
 const MINUTE_MS = 60_000
@@ -95,6 +96,15 @@ export class Health {
       this.totals.flush()
     })
     every(this.deps.config.alarm_check_interval_ms, () => this.check())
+    const trafficMs = this.deps.config.traffic_log_interval_ms
+    if (trafficMs > 0) {
+      const traffic = new TrafficLog({
+        counters: this.deps.counters,
+        logger: this.deps.logger,
+        labelOf: (id) => this.#label(id),
+      })
+      every(trafficMs, () => traffic.write(trafficMs))
+    }
     void this.totals.ready.then(() => this.#guard(() => this.check()))
   }
 
@@ -252,6 +262,14 @@ export class Health {
         continue
       const quiet = minutes(this.deps.config.classification_failures_quiet_minutes)
       this.notifier.resolve(error.type, error.sourceId, `no classification failures for ${quiet}`)
+    }
+  }
+
+  #label(id: string): string | null {
+    try {
+      return this.deps.registry.sources.get(id).label
+    } catch {
+      return null
     }
   }
 

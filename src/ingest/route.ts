@@ -29,6 +29,7 @@ import { DeliveryMemory } from './dedup.ts'
 import { createFramer, type FramedEvent } from './framing/index.ts'
 import { headBytes, requestTooLarge } from './limits.ts'
 import { RateLimiter } from './rate-limit.ts'
+import { RefusalLog } from './refusal-log.ts'
 import { type IngestSource, SourceCache } from './sources.ts'
 import { Stamper } from './stamp.ts'
 
@@ -89,6 +90,7 @@ export function ingestRoute(deps: IngestDeps) {
   const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
   const deliveries = new DeliveryMemory(toleranceMs, clock)
   const retryAfter = { 'retry-after': String(limits.retry_after_seconds) }
+  const refusals = new RefusalLog(deps.logger, limits.refused_log_lines_per_second, clock)
 
   async function ingest(request: Request, source: IngestSource, meter: Meter): Promise<Response> {
     const { record, verifier } = source
@@ -207,7 +209,8 @@ export function ingestRoute(deps: IngestDeps) {
       const status = error instanceof AppError ? error.status : 500
       counters.rejected(source?.record.id ?? null, code, status)
       if (error instanceof AppError) {
-        deps.logger.debug('ingest request refused', { source: id, status, code, reason: error.message })
+        const client = clientAddress.of(request, peerAddress(request))
+        refusals.record({ source: source?.record.id ?? id, status, code, client, reason: error.message })
       }
       throw error
     } finally {
