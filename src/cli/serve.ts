@@ -2,7 +2,7 @@
  * `inlet serve`: load the configuration, take the data directory, open the registry and the event
  * log, build the app, listen, and on SIGTERM or SIGINT drain in-flight requests, flush the log and exit 0.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { hostname as machineName } from 'node:os'
 import { join } from 'node:path'
 import { createApp } from '../app.ts'
@@ -45,6 +45,8 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
   const logger = createLogger({ level: config.log_level, format: config.log_format })
   const tls = readTls(config)
   const listen = parseListen(config.listen) as ListenAddress
+  // A first start that cannot listen leaves nothing behind: a data directory it created is removed again.
+  const dataDirExisted = existsSync(config.data_dir)
   const logHooks = lateLogHooks()
   const stores = await openStores(config, args.env, logger, logHooks, args.clock)
   const { registry, log } = stores
@@ -101,6 +103,7 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
     await stores.close()
     const code = (error as NodeJS.ErrnoException).code
     const reason = code === 'EADDRINUSE' ? 'the address is already in use' : String(error)
+    if (!dataDirExisted) rmSync(config.data_dir, { recursive: true, force: true })
     throw new Error(`cannot listen on ${config.listen}: ${reason}`)
   }
   const scheme = tls ? 'https' : 'http'

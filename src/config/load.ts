@@ -98,7 +98,7 @@ export function loadConfig(sources: LoadSources = {}): { config: Config; file: s
     const got = where === '(top level)' ? '' : ` (got ${JSON.stringify(valueAt(withDefaults, error.path))})`
     problems.push(`${where}${origin ? ` from ${origin}` : ''}: ${what}${got}`)
   }
-  if (problems.length === 0) problems.push(...checkServing(withDefaults as Config))
+  problems.push(...servingProblems(withDefaults as Config, problems))
   if (problems.length > 0) throw new ConfigError(problems)
   return { config: withDefaults as Config, file }
 }
@@ -163,4 +163,20 @@ function valueAt(root: unknown, pointer: string): unknown {
     .split('/')
     .filter(Boolean)
     .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], root)
+}
+
+/**
+ * The cross-field rules, listed beside the schema's problems so that one start shows them all; a rule
+ * about a key the schema already refused is left out (its value is not what the rule expects), and so is
+ * any rule that cannot be judged on values of the wrong type.
+ */
+function servingProblems(config: Config, schemaProblems: readonly string[]): string[] {
+  let found: string[]
+  try {
+    found = checkServing(config)
+  } catch {
+    return []
+  }
+  const refused = new Set(schemaProblems.map((problem) => /^[\w.[\]]+/.exec(problem)?.[0]))
+  return found.filter((problem) => !refused.has(/^[\w.[\]]+/.exec(problem)?.[0]))
 }

@@ -95,6 +95,19 @@ describe('loadConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(6)
   })
 
+  test('a bad listen port is listed beside the other problems, not only once they are fixed', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        file: 'config/inlet.toml',
+        env: { INLET_LOG_FSYNC: 'sometimes' },
+        flags: { listen: '127.0.0.1:99999', shutdown_grace_ms: 'soon' },
+      }),
+    )
+    expect(problems.some((p) => p.startsWith('log.fsync'))).toBe(true)
+    expect(problems.some((p) => p.startsWith('--shutdown-grace-ms'))).toBe(true)
+    expect(problems).toContain('listen: port 99999 is out of range 0..65535')
+  })
+
   test('TOML syntax errors name the line', () => {
     using dir = tempDir()
     const file = join(dir.path, 'inlet.toml')

@@ -106,12 +106,18 @@ describe('inlet serve over HTTP', () => {
     expect(noServer.stderr).toContain('cannot reach http://127.0.0.1:1')
   })
 
-  test('a second server on the same port fails with a clear message', async () => {
+  test('a second server on the same port fails with a clear message, leaving no new data directory', async () => {
     using dir = tempDir()
     const port = new URL(inlet.url).port
-    const second = await runCli(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dir.path])
+    const fresh = join(dir.path, 'fresh')
+    const second = await runCli(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', fresh])
     expect(second.code).toBe(1)
     expect(second.stderr).toContain('already in use')
+    expect(existsSync(fresh)).toBe(false)
+    // A data directory that was there before is left alone.
+    const kept = await runCli(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dir.path])
+    expect(kept.code).toBe(1)
+    expect(existsSync(dir.path)).toBe(true)
   })
 
   test('the event log is open under the data directory, and a second server there is refused', async () => {
