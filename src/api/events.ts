@@ -17,6 +17,7 @@ import { canonicalId } from '../registry/sources.ts'
 import { planSearch, type SearchFilters } from '../search/plan.ts'
 import { instantOf } from '../search/predicate.ts'
 import { parseQuery, QueryError } from '../search/query.ts'
+import { relativeTimeMs } from '../search/relative-time.ts'
 import { countMatches, searchPage } from '../search/scan.ts'
 import { apiKeyCheck } from './guard.ts'
 import { integerParam, integerQuery } from './params.ts'
@@ -46,11 +47,13 @@ const filterQuery = {
   from: t.Optional(
     t.String({
       maxLength: 64,
-      description: 'RFC 3339; p_event_time at or after. Default: 24 hours before `to`.',
+      description:
+        'RFC 3339, a date (midnight UTC), now, or a time ago (-15m, -1h, -2d, -1w); p_event_time at or after. ' +
+        'Default: 24 hours before `to`.',
     }),
   ),
   to: t.Optional(
-    t.String({ maxLength: 64, description: 'RFC 3339; p_event_time at or before. Default: now.' }),
+    t.String({ maxLength: 64, description: 'As `from`; p_event_time at or before. Default: now.' }),
   ),
   q: t.Optional(t.String({ maxLength: 4096, description: 'Filter expression (see the README).' })),
 }
@@ -91,8 +94,9 @@ export function eventsApi({ registry, log, limits, clock = Date.now, searchCount
     to?: string
     q?: string
   }): SearchFilters {
-    const toMs = query.to === undefined ? clock() : instant(query.to, 'to')
-    const fromMs = query.from === undefined ? toMs - DAY_MS : instant(query.from, 'from')
+    const nowMs = clock()
+    const toMs = query.to === undefined ? nowMs : instant(query.to, 'to', nowMs)
+    const fromMs = query.from === undefined ? toMs - DAY_MS : instant(query.from, 'from', nowMs)
     if (fromMs > toMs) throw badRequest('from: must not be after to', 'from')
     // A source deleted since keeps its events until retention removes them, so an id need not exist.
     if (query.sourceId !== undefined && !UUID.test(query.sourceId)) {
@@ -191,14 +195,20 @@ export function eventsApi({ registry, log, limits, clock = Date.now, searchCount
 }
 
 /**
- * A time parameter, read as the query language reads times: RFC 3339, or a date (midnight UTC). A time of
+ * A time parameter: `now` or a time ago (`-15m`), as the CLI reads them, or as the query language reads
+ * times: RFC 3339, or a date (midnight UTC). A time of
  * day must say its offset from UTC: without one it names no instant, and guessing the server's zone or UTC
  * would silently shift the window by hours.
  */
-function instant(text: string, field: string): number {
+function instant(text: string, field: string, nowMs: number): number {
+  const relative = relativeTimeMs(text, nowMs)
+  if (relative !== null) return relative
   const time = instantOf(text)
   if (time === null)
-    throw badRequest(`${field}: must be an RFC 3339 time such as 2026-11-28T12:00:00Z`, field)
+    throw badRequest(
+      `${field}: must be an RFC 3339 time such as 2026-11-28T12:00:00Z, a date, now, or a time ago such as -15m`,
+      field,
+    )
   if (!DATE_ONLY.test(text) && !ZONED.test(text)) {
     throw badRequest(`${field}: give the time's offset from UTC, as in ${text}Z or ${text}+01:00`, field)
   }

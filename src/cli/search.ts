@@ -4,6 +4,8 @@
  * into RFC 3339 here, so the server sees one format. The server pages its answers; the command follows
  * `nextCursor` until it has `--limit` events, so the limit means what is printed, not one page's size.
  */
+
+import { relativeTimeMs } from '../search/relative-time.ts'
 import { type ApiClient, apiClient, isSourceId } from './client.ts'
 import { parseFlags, UsageError } from './flags.ts'
 import { SEARCH_HELP } from './help.ts'
@@ -28,8 +30,7 @@ const LIMIT_MAX = 10_000
 /** How much of an event's summary a table shows when the terminal's width is unknown. */
 const SUMMARY_CHARS_MAX = 160
 const SUMMARY_CHARS_MIN = 20
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-const RELATIVE = /^-(\d+)([smhdw])$/
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 const RFC_3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
 
 export type Format = (typeof FORMATS)[number]
@@ -132,15 +133,17 @@ const optional = <T>(value: string | undefined, parse: (value: string) => T): T 
 
 /** `now`, a time relative to `now` (`-30s`, `-15m`, `-1h`, `-2d`, `-1w`), or RFC 3339; as RFC 3339. */
 export function parseTime(text: string, flag: string, now: Date): string {
-  if (text === 'now') return now.toISOString()
-  const relative = RELATIVE.exec(text)
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * UNIT_MS[relative[2]!]!).toISOString()
+  const relative = relativeTimeMs(text, now.getTime())
+  if (relative !== null) return new Date(relative).toISOString()
+  // A date alone is midnight UTC, as the API reads it.
+  if (DATE_ONLY.test(text) && !Number.isNaN(Date.parse(text))) return text
   const parts = RFC_3339.exec(text)
   // The fraction and offset are kept as given: p_event_time may be finer than a millisecond.
   const normalized = text.replace(/^(.{10})[t ]/, '$1T').replace(/z$/, 'Z')
   if (parts && inRange(parts) && !Number.isNaN(Date.parse(normalized))) return normalized
   throw new UsageError(
-    `inlet search: ${flag} expects RFC 3339 (2024-05-01T12:00:00Z), now, or a time ago such as -15m, -1h, ` +
+    `inlet search: ${flag} expects RFC 3339 (2024-05-01T12:00:00Z), a date (2024-05-01, midnight UTC), now, ` +
+      'or a time ago such as -15m, -1h, ' +
       `-2d; got ${JSON.stringify(text)}`,
   )
 }

@@ -82,6 +82,17 @@ describe('GET /events', () => {
     expect((await search('?from=2026-11-27')).status).toBe(200)
   })
 
+  test('from and to take now and a time ago, as the CLI does', async () => {
+    const users = async (query: string) =>
+      (await search(`?logType=Custom.Login${query}`)).body.results.map((e: { user: string }) => e.user)
+    expect(await users('&from=-90m&to=now')).toEqual(['ann'])
+    expect((await users('&from=-2d&to=-90m')).sort()).toEqual(['bob', 'old'])
+    expect((await users('&from=-1w')).sort()).toEqual(['ann', 'bob', 'old'])
+    const refused = await search('?from=-15x')
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toContain('a time ago such as -15m')
+  })
+
   test('a sourceId in upper case finds the same events', async () => {
     expect((await search(`?sourceId=${b.toUpperCase()}`)).body.results).toHaveLength(2)
   })

@@ -39,13 +39,17 @@ describe('times', () => {
     expect(parseTime('2026-04-30 08:00:00Z', '--from', NOW)).toBe('2026-04-30T08:00:00Z')
   })
 
+  test('a date alone is passed on as it is: the API reads it as midnight UTC, as the query language does', () => {
+    expect(parseTime('2026-04-30', '--from', NOW)).toBe('2026-04-30')
+  })
+
   test('anything else is a usage error naming the flag and the value', () => {
     for (const bad of [
       'yesterday',
       '15m',
       '-15x',
       '-m',
-      '2026-04-30',
+      '2026-4-30',
       '2026-13-01T00:00:00Z',
       '2026-04-30T25:00:00Z',
     ]) {
