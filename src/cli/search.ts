@@ -209,18 +209,24 @@ export function render(format: Format, events: SearchEvent[], more: boolean, wid
   }
 }
 
-/** Aligned time, source and log type, then the event's own fields on what is left of the line. */
+/**
+ * Aligned event time, source and log type, then the event's own fields on what is left of the line. Rows
+ * come in the order the server stored the events (newest arrival first), which is not event-time order
+ * when senders deliver late, so the footer says so; times are shown to the millisecond in UTC, one
+ * precision for every row, whatever each event carried.
+ */
 function table(events: SearchEvent[], more: boolean, width?: number): string {
   const count = `${events.length} ${events.length === 1 ? 'event' : 'events'}`
-  const footer = more ? `${count} (more available: use --limit)` : count
+  const order = events.length > 1 ? ', newest arrival first' : ''
+  const footer = more ? `${count}${order} (more available: use --limit)` : `${count}${order}`
   if (events.length === 0) return footer
   const cell = (value: unknown) => (value == null || value === '' ? '-' : printable(String(value)))
   const rows = events.map((event) => [
-    cell(event.p_event_time),
+    cell(eventTime(event.p_event_time)),
     cell(event.p_source_label),
     cell(event.p_log_type),
   ])
-  const header = ['TIME', 'SOURCE', 'LOG TYPE']
+  const header = ['EVENT TIME', 'SOURCE', 'LOG TYPE']
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   )
@@ -230,6 +236,13 @@ function table(events: SearchEvent[], more: boolean, width?: number): string {
     width === undefined ? SUMMARY_CHARS_MAX : Math.max(SUMMARY_CHARS_MIN, width - leadChars)
   const lines = rows.map((row, index) => `${lead(row)}  ${truncate(summary(events[index]!), summaryChars)}`)
   return [`${lead(header)}  EVENT`, ...lines.map((line) => line.trimEnd()), footer].join('\n')
+}
+
+/** An RFC 3339 time as UTC to the millisecond; anything else as it is. */
+function eventTime(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  const ms = Date.parse(value)
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString()
 }
 
 /** The event's own fields (not the p_ ones the server adds) as `key=value`, nested keys dotted. */

@@ -140,13 +140,13 @@ describe('formats', () => {
     )
   })
 
-  test('table: aligned columns, - for no log type, a count; more available is said', () => {
+  test('table: aligned columns, times to the millisecond in UTC, - for no log type, a count and the order', () => {
     const lines = render('table', events, true).split('\n')
     expect(lines).toEqual([
-      'TIME                         SOURCE        LOG TYPE      EVENT',
-      '2026-05-01T11:59:00.123456Z  GitHub audit  GitHub.Audit  action=repo.create actor.login=octocat actor.id=1 note="two words" tags=["a","b"]',
-      '2026-05-01T11:58:00Z         shipper       -             n=2',
-      '2 events (more available: use --limit)',
+      'EVENT TIME                SOURCE        LOG TYPE      EVENT',
+      '2026-05-01T11:59:00.123Z  GitHub audit  GitHub.Audit  action=repo.create actor.login=octocat actor.id=1 note="two words" tags=["a","b"]',
+      '2026-05-01T11:58:00.000Z  shipper       -             n=2',
+      '2 events, newest arrival first (more available: use --limit)',
     ])
     expect(render('table', [], false)).toBe('0 events')
   })
@@ -260,7 +260,7 @@ describe('inlet search against a stand-in API', () => {
     expect(ndjson.map((line) => JSON.parse(line).n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     expect(requests).toHaveLength(3)
     const table = (await search(['--limit', '5', '--source', 'GitHub audit'], true)).split('\n')
-    expect(table[0]).toStartWith('TIME')
+    expect(table[0]).toStartWith('EVENT TIME')
     expect(table.slice(1, -1).map((line) => line.split(/\s+/).at(-1))).toEqual([
       'n=0',
       'n=2',
@@ -268,7 +268,7 @@ describe('inlet search against a stand-in API', () => {
       'n=6',
       'n=8',
     ])
-    expect(table.at(-1)).toBe('5 events (more available: use --limit)')
+    expect(table.at(-1)).toBe('5 events, newest arrival first (more available: use --limit)')
     const all = await search(['--format', 'json', '--source', 'GitHub audit'], true)
     expect(JSON.parse(all).results).toHaveLength(6)
   })
@@ -356,9 +356,9 @@ describe('inlet search against the server', () => {
     const json = await runCli(['search', '--format', 'json', '--from', '-1h', '--to', 'now'], env())
     expect(JSON.parse(json.stdout).results).toEqual(events)
     const table = (await runCli(['search', '--format', 'table'], env())).stdout.trim().split('\n')
-    expect(table[0]).toMatch(/^TIME +SOURCE +LOG TYPE +EVENT$/)
+    expect(table[0]).toMatch(/^EVENT TIME +SOURCE +LOG TYPE +EVENT$/)
     expect(table.slice(1, -1).every((line) => / hooks +- +action=/.test(line))).toBe(true)
-    expect(table.at(-1)).toBe('3 events')
+    expect(table.at(-1)).toBe('3 events, newest arrival first')
   })
 
   test('q filters on the server; --limit stops early and says more are available', async () => {
@@ -371,7 +371,9 @@ describe('inlet search against the server', () => {
         .sort(),
     ).toEqual([1, 3])
     const limited = await runCli(['search', '--limit', '2', '--format', 'table'], env())
-    expect(limited.stdout.trim().split('\n').at(-1)).toBe('2 events (more available: use --limit)')
+    expect(limited.stdout.trim().split('\n').at(-1)).toBe(
+      '2 events, newest arrival first (more available: use --limit)',
+    )
     const none = await runCli(['search', '--from', '-1h', '--to', '-30m'], env())
     expect(none).toEqual({ code: 0, stdout: '', stderr: '' })
   })
