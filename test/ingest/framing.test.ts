@@ -38,7 +38,39 @@ const cloudWatch = (messageType: string, logEvents: unknown[], extra: Record<str
     ...extra,
   })
 
+const ORIGIN = {
+  logGroup: '/aws/lambda/checkout',
+  logStream: '2024/01/01/[$LATEST]abc',
+  owner: '123456789012',
+}
+
 describe('Auto', () => {
+  test('a CloudWatch Logs payload is unpacked, its control messages skipped; a Records envelope too', () => {
+    const data = cloudWatch('DATA_MESSAGE', [
+      { id: '1', timestamp: 10, message: 'text' },
+      { id: '2', timestamp: 11, message: '{"k":1}' },
+    ])
+    const control = cloudWatch('CONTROL_MESSAGE', [{ id: '0', timestamp: 1, message: 'CWL CONTROL MESSAGE' }])
+    expect(frame(`${data}\n${control}\n{"plain":true}\n`)).toEqual([
+      { value: { message: 'text', ...ORIGIN }, json: null, timeMs: 10 },
+      { value: { k: 1, ...ORIGIN }, json: null, timeMs: 11 },
+      { value: { plain: true }, json: '{"plain":true}', timeMs: null },
+    ])
+    expect(values('{"Records":[{"eventName":"PutObject"},{"eventName":"DeleteObject"}]}')).toEqual([
+      { eventName: 'PutObject' },
+      { eventName: 'DeleteObject' },
+    ])
+    // Not an envelope: other keys beside Records, or records that are not objects, or a field named so.
+    expect(values('{"Records":[{"a":1}],"next":null}')).toEqual([{ Records: [{ a: 1 }], next: null }])
+    expect(values('{"Records":[1,2]}')).toEqual([{ Records: [1, 2] }])
+    expect(values('{"note":"logEvents and Records are words"}')).toEqual([
+      { note: 'logEvents and Records are words' },
+    ])
+    // Unpacked events count against events_per_request_max like any others.
+    const many = JSON.stringify({ Records: Array.from({ length: 5 }, (_, i) => ({ i })) })
+    expect(failure(many, { streamType: 'Auto', eventsMax: 4 }).code).toBe('TOO_MANY_EVENTS')
+  })
+
   test('decides by the first non-blank byte, after a BOM', () => {
     expect(values('[{"a":1},{"a":2}]')).toEqual([{ a: 1 }, { a: 2 }])
     expect(values(' \r\n\t{"a":1}{"a":2}')).toEqual([{ a: 1 }, { a: 2 }])
@@ -218,14 +250,16 @@ describe('CloudWatchLogs', () => {
   const cw = { streamType: 'CloudWatchLogs' } as const
   const entry = (id: string, timestamp: number, message: string) => ({ id, timestamp, message })
 
-  test('one event per logEvents entry, at its timestamp; JSON messages become objects', () => {
+  test('one event per logEvents entry, at its timestamp, with its origin; JSON messages become objects', () => {
     const body = cloudWatch('DATA_MESSAGE', [
       entry('1', 1_700_000_000_000, 'START RequestId: 42\n'),
       entry('2', 1_700_000_000_001, ' {"level":"info","n":1}\n'),
+      entry('3', 1_700_000_000_002, '{"owner":"the event\'s own"}'),
     ])
     expect(frame(body, cw)).toEqual([
-      { value: { message: 'START RequestId: 42\n' }, json: null, timeMs: 1_700_000_000_000 },
-      { value: { level: 'info', n: 1 }, json: '{"level":"info","n":1}', timeMs: 1_700_000_000_001 },
+      { value: { message: 'START RequestId: 42\n', ...ORIGIN }, json: null, timeMs: 1_700_000_000_000 },
+      { value: { level: 'info', n: 1, ...ORIGIN }, json: null, timeMs: 1_700_000_000_001 },
+      { value: { ...ORIGIN, owner: "the event's own" }, json: null, timeMs: 1_700_000_000_002 },
     ])
   })
 
@@ -235,9 +269,9 @@ describe('CloudWatchLogs', () => {
     const b = cloudWatch('DATA_MESSAGE', [entry('3', 12, 'c')])
     expect(values(control, cw)).toEqual([])
     expect(values(`${a}${control}\n${b}\n`, cw)).toEqual([
-      { message: 'a' },
-      { message: 'b' },
-      { message: 'c' },
+      { message: 'a', ...ORIGIN },
+      { message: 'b', ...ORIGIN },
+      { message: 'c', ...ORIGIN },
     ])
     const late = (type: string) =>
       `{"logEvents":[{"id":"1","timestamp":5,"message":"x"}],"messageType":"${type}"}`

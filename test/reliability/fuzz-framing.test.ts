@@ -207,8 +207,10 @@ const cloudWatchBody = fc
       }
       const payload = typeLast ? { ...rest, messageType } : { messageType, ...rest }
       if (!control) {
+        // The payload's origin goes on each event, where the event has no field of that name.
+        const origin = { logGroup: '/aws/lambda/x', logStream: 's', owner }
         for (const { message, timestamp } of logEvents)
-          expected.push({ value: textEvent(message), timeMs: timestamp })
+          expected.push({ value: { ...origin, ...textEvent(message) }, timeMs: timestamp })
       }
       return before + writeJson(payload, style)
     })

@@ -5,7 +5,9 @@
  *     {"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"...","logStream":"...",
  *      "subscriptionFilters":["..."],"logEvents":[{"id":"...","timestamp":1510109208016,"message":"..."}]}
  *
- * Each logEvents entry is one event, its message framed like a Lines line and its timestamp the event time.
+ * Each logEvents entry is one event, its message framed like a Lines line and its timestamp the event time,
+ * with the payload's `logGroup`, `logStream` and `owner` beside its own fields (unless it has fields of
+ * those names), so an event still says where it was logged once out of its payload.
  * CloudWatch sends CONTROL_MESSAGE payloads to check that the destination is reachable; they carry no log
  * data and yield no events. The entries stream through the array stage one at a time, so a payload of
  * many megabytes never sits in memory whole.
@@ -30,6 +32,7 @@ export function cloudWatchStage(ctx: FramingContext): Stage {
    * payload gets here); they wait for the end of the payload. ctx.checkRoom bounds them by eventsMax.
    */
   let held: { event: FramedEvent; offset: number }[] = []
+  let origin: CloudWatchOrigin = {}
   const where = () => `payload ${payloads}`
   return new ArrayStage(ctx, {
     path: ['logEvents'],
@@ -40,12 +43,14 @@ export function cloudWatchStage(ctx: FramingContext): Stage {
       payloads++
       if (first !== OPEN_BRACE) throw notAnObject(first, where(), offset)
       messageType = undefined
+      origin = {}
     },
     open(head) {
       messageType = head.messageType
+      origin = originOf(head)
     },
     element(bytes, offset) {
-      const event = entryEvent(ctx, ctx.object(bytes, offset), offset)
+      const event = withOrigin(entryEvent(ctx, ctx.object(bytes, offset), offset), origin)
       if (messageType === CONTROL_MESSAGE) return
       if (messageType !== undefined) return ctx.emit(event, offset)
       ctx.checkRoom(offset)
@@ -59,13 +64,43 @@ export function cloudWatchStage(ctx: FramingContext): Stage {
       ctx.held = 0
       if (messageType === CONTROL_MESSAGE) return
       if (!found) throw malformed(where(), offset, 'no logEvents array')
-      for (const entry of release) ctx.emit(entry.event, entry.offset)
+      // Held entries came before the payload's other fields did, so they get them only now.
+      const late = originOf(whole)
+      for (const entry of release) ctx.emit(withOrigin(entry.event, late), entry.offset)
     },
   })
 }
 
+/** Where a payload's events were logged. */
+export interface CloudWatchOrigin {
+  logGroup?: string
+  logStream?: string
+  owner?: string
+}
+
+const ORIGIN_FIELDS = ['logGroup', 'logStream', 'owner'] as const
+
+export function originOf(payload: Record<string, unknown>): CloudWatchOrigin {
+  const origin: CloudWatchOrigin = {}
+  for (const field of ORIGIN_FIELDS) {
+    const value = payload[field]
+    if (typeof value === 'string') origin[field] = value
+  }
+  return origin
+}
+
+/** The event with its payload's origin fields added where it has none of its own. */
+export function withOrigin(event: FramedEvent, origin: CloudWatchOrigin): FramedEvent {
+  const missing = ORIGIN_FIELDS.filter((field) => origin[field] !== undefined && !(field in event.value))
+  if (missing.length === 0) return event
+  const value: Record<string, unknown> = { ...event.value }
+  for (const field of missing) value[field] = origin[field]
+  // Built anew, it is serialized when stored; a text line stays readable by text parsers.
+  return { value, json: null, reservedKeys: event.reservedKeys, timeMs: event.timeMs, line: event.line }
+}
+
 /** One logEvents entry as an event: its message framed like a Lines line, at its timestamp. */
-function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, offset: number): FramedEvent {
+export function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, offset: number): FramedEvent {
   const { message, timestamp } = entry
   if (typeof message !== 'string') {
     throw malformed(ctx.label(), offset, 'logEvents entry without a string message')

@@ -9,11 +9,13 @@
  * - JsonArray: an array of objects, at the top level or at jsonArrayEnvelopeField (json-array.ts).
  * - Lines: one event per non-blank line, a JSON object or else {"message": line} (lines.ts).
  * - CloudWatchLogs: subscription-filter payloads, one event per logEvents entry (cloudwatch.ts).
- * - Auto: decided by the body's first non-blank byte: '[' JsonArray, '{' JSON, anything else Lines.
+ * - Auto: decided by the body's first non-blank byte: '[' JsonArray, '{' JSON, anything else Lines; a
+ *   CloudWatch Logs payload or a `{"Records": [...]}` envelope among its objects is unpacked (auto.ts).
  * Pure logic on web APIs only (TextDecoder, Uint8Array), so it runs on Deno too.
  */
 import { assert } from '../../errors.ts'
 import type { StreamType } from '../../registry/model.ts'
+import { AutoContext } from './auto.ts'
 import { cloudWatchStage } from './cloudwatch.ts'
 import { FramingContext, type Stage } from './context.ts'
 
@@ -86,7 +88,9 @@ export function createFramer(options: FramingOptions, emit: (event: FramedEvent)
   assert(Number.isSafeInteger(eventBytesMax) && eventBytesMax > 0, 'eventBytesMax is a positive integer')
   assert(Number.isSafeInteger(eventsMax) && eventsMax >= 0, 'eventsMax is a non-negative integer')
   assert(!envelope || envelope.split('.').every(Boolean), 'jsonArrayEnvelopeField has no empty segment')
-  const ctx = new FramingContext({ ...options, eventDepthMax }, emit)
+  const settings = { ...options, eventDepthMax }
+  const ctx =
+    options.streamType === 'Auto' ? new AutoContext(settings, emit) : new FramingContext(settings, emit)
   let stage = firstStage(ctx, options)
   /** Auto has not seen a non-blank byte yet; meanwhile the Lines stage holds the leading blanks. */
   let deciding = options.streamType === 'Auto'
