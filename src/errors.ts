@@ -15,6 +15,10 @@ export const ERROR_CATALOGUE = {
     status: 400,
     meaning: 'A body or event is not valid JSON; the message gives the event and byte offset.',
   },
+  MALFORMED_MSGPACK: {
+    status: 400,
+    meaning: 'A MessagePack body is malformed, or an entry is not a map or a `[time, map]` pair.',
+  },
   NOT_AN_OBJECT: { status: 400, meaning: 'An event is a JSON value other than an object.' },
   EVENT_TOO_DEEP: {
     status: 400,

@@ -144,6 +144,7 @@ export function sourceRecord(overrides: Partial<SourceRecord> = {}): SourceRecor
     authHmacScheme: null,
     authUsername: null,
     allowedCidrs: [],
+    httpHeaders: [],
     createdAt: '2026-11-28T11:00:00.000Z',
     lastModified: '2026-11-28T11:00:00.000Z',
     previousSecretExpiresAt: null,

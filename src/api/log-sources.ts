@@ -118,6 +118,7 @@ export function toApiSource(source: SourceRecord, baseUrl: string, health?: Sour
     previousSecretExpiresAt: source.previousSecretExpiresAt,
     noDataAlarm: source.noDataAlarmMinutes === null ? null : { minutesThreshold: source.noDataAlarmMinutes },
     allowedCidrs: source.allowedCidrs,
+    httpHeaders: source.httpHeaders,
     url: `${baseUrl}/http/${source.id}`,
     createdAt: source.createdAt,
     lastModified: source.lastModified,

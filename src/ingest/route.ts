@@ -27,6 +27,7 @@ import { ClientAddress } from './client-address.ts'
 import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
 import { DeliveryMemory } from './dedup.ts'
 import { createFramer, type FramedEvent } from './framing/index.ts'
+import { createMsgpackFramer, isMsgpackContentType } from './framing/msgpack.ts'
 import { headBytes, requestTooLarge } from './limits.ts'
 import { RateLimiter } from './rate-limit.ts'
 import { RefusalLog } from './refusal-log.ts'
@@ -138,12 +139,14 @@ export function ingestRoute(deps: IngestDeps) {
     const stamper = new Stamper({
       sourceId: record.id,
       sourceLabel: record.label,
+      httpHeaders: keptHeaders(request.headers, record.httpHeaders),
       parseTimeMs: clock(),
       bodyBytes: body.byteLength,
       meter,
     })
     const records: AppendRecord[] = []
-    const framer = createFramer(
+    const msgpack = isMsgpackContentType(request.headers.get('content-type'))
+    const framer = (msgpack ? createMsgpackFramer : createFramer)(
       {
         streamType: record.streamType,
         jsonArrayEnvelopeField: record.streamOptions.jsonArrayEnvelopeField,
@@ -232,6 +235,17 @@ export function ingestRoute(deps: IngestDeps) {
       },
     })
     .route('ALL', '/http/:id', methodNotAllowed, { detail: { hide: true } })
+}
+
+/** The request headers a source keeps on its events, those present, by lower-case name. */
+function keptHeaders(headers: Headers, names: readonly string[]): Record<string, string> | undefined {
+  if (names.length === 0) return undefined
+  const kept: Record<string, string> = {}
+  for (const name of names) {
+    const value = headers.get(name)
+    if (value !== null) kept[name] = value
+  }
+  return kept
 }
 
 /** RFC 9110 §15.5.6: a 405 must list the methods the resource allows. */

@@ -1,7 +1,7 @@
 /**
  * The stored form of an event: the event as received (or as classified) plus the fields every stored
  * event carries (CONTRACT.md section 5): `p_row_id`, `p_source_id`, `p_source_label`, `p_parse_time`
- * and `p_event_time`, RFC 3339 in UTC.
+ * and `p_event_time`, RFC 3339 in UTC, and `p_http_headers` when the source keeps request headers.
  *
  * Re-serializing every event would cost as much as parsing it, so when the framer kept the event's own
  * JSON text and the event has no top-level `p_` field of its own, the p_ fields are spliced in before
@@ -55,6 +55,8 @@ function nextRowId(): string {
 export interface StampContext {
   sourceId: string
   sourceLabel: string
+  /** The request headers the source keeps (`p_http_headers`), by lower-case name; absent or empty: none. */
+  httpHeaders?: Record<string, string>
   parseTimeMs: number
   /** The body's size, from which the first arena block is sized to hold most requests whole. */
   bodyBytes: number
@@ -65,7 +67,12 @@ export interface StampContext {
 export class Stamper {
   readonly #sourceId: string
   readonly #parseTimeMs: number
-  readonly #fields: { p_source_id: string; p_source_label: string; p_parse_time: string }
+  readonly #fields: {
+    p_http_headers?: Record<string, string>
+    p_source_id: string
+    p_source_label: string
+    p_parse_time: string
+  }
   readonly #parseTime: string
   /** `","p_source_id":…,"p_event_time":"<parse time>"}`: the tail of an event whose time is the parse time. */
   readonly #tail: Uint8Array
@@ -91,6 +98,8 @@ export class Stamper {
     this.#parseTimeMs = context.parseTimeMs
     this.#parseTime = new Date(context.parseTimeMs).toISOString()
     this.#fields = {
+      ...(context.httpHeaders &&
+        Object.keys(context.httpHeaders).length > 0 && { p_http_headers: context.httpHeaders }),
       p_source_id: context.sourceId,
       p_source_label: context.sourceLabel,
       p_parse_time: this.#parseTime,
@@ -116,8 +125,9 @@ export class Stamper {
 
   #tailText(eventTime: string): string {
     const fields = this.#fields
+    const headers = fields.p_http_headers ? `,"p_http_headers":${JSON.stringify(fields.p_http_headers)}` : ''
     return (
-      `","p_source_id":${JSON.stringify(fields.p_source_id)},"p_source_label":${JSON.stringify(fields.p_source_label)}` +
+      `"${headers},"p_source_id":${JSON.stringify(fields.p_source_id)},"p_source_label":${JSON.stringify(fields.p_source_label)}` +
       `,"p_parse_time":"${fields.p_parse_time}","p_event_time":"${eventTime}"}`
     )
   }
@@ -190,7 +200,14 @@ export class Stamper {
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /** The fields the stamp writes; an event's own keys of these names are replaced. */
-const STAMP_KEYS = new Set(['p_row_id', 'p_source_id', 'p_source_label', 'p_parse_time', 'p_event_time'])
+const STAMP_KEYS = new Set([
+  'p_row_id',
+  'p_http_headers',
+  'p_source_id',
+  'p_source_label',
+  'p_parse_time',
+  'p_event_time',
+])
 
 /** The time a sender gave, if it is a whole number of ms a Date can hold (±8.64e15, ECMA-262 §21.4.1.1). */
 const isEventTime = (ms: number | null): ms is number =>

@@ -98,6 +98,14 @@ export const MIGRATIONS: readonly string[] = [
      attempts INTEGER NOT NULL DEFAULT 0,
      next_attempt_at_ms INTEGER NOT NULL
    );`,
+  // The request headers kept on each event, a JSON array of lower-case names; sources from before get
+  // their HMAC scheme's defaults (registry/rules.ts DEFAULT_HTTP_HEADERS).
+  `ALTER TABLE sources ADD COLUMN http_headers TEXT NOT NULL DEFAULT '[]';
+   UPDATE sources SET http_headers = CASE auth_hmac_scheme
+     WHEN 'github' THEN '["x-github-event","x-github-delivery","x-github-hook-id"]'
+     WHEN 'standard-webhooks' THEN '["webhook-id","webhook-timestamp"]'
+     WHEN 'slack' THEN '["x-slack-retry-num","x-slack-retry-reason"]'
+     ELSE '[]' END;`,
 ]
 
 export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): number {

@@ -128,6 +128,14 @@ export const SourceInput = T.Object(
         description: 'SOURCE_NO_DATA alarm; null turns it off. A new source has it on at 1440 minutes.',
       }),
     ),
+    httpHeaders: T.Optional(
+      T.Array(T.String({ pattern: HEADER_NAME, maxLength: 128 }), {
+        maxItems: 32,
+        description:
+          'Request headers kept on each event as p_http_headers (e.g. X-GitHub-Event). Default: the HMAC ' +
+          "scheme's event-type and delivery headers (github, slack, standard-webhooks), else none.",
+      }),
+    ),
     allowedCidrs: T.Optional(
       T.Array(T.String({ minLength: 1, maxLength: 64 }), {
         maxItems: ALLOWED_CIDRS_MAX,
@@ -180,6 +188,7 @@ export const Source = T.Object({
   previousSecretExpiresAt: T.Union([T.String(), T.Null()]),
   noDataAlarm: T.Union([NoDataAlarm, T.Null()]),
   allowedCidrs: T.Array(T.String(), { description: 'Empty: senders may connect from any address.' }),
+  httpHeaders: T.Array(T.String(), { description: 'Request headers kept on each event, lower case.' }),
   url: T.String(),
   createdAt: T.String(),
   lastModified: T.String(),

@@ -28,6 +28,21 @@ export interface SourceConfig {
   authUsername: string | null
   /** Ranges senders may connect from, as given (each one valid); empty: any address. */
   allowedCidrs: string[]
+  /** Request headers kept on each event as `p_http_headers`, lower case; empty: none. */
+  httpHeaders: string[]
+}
+
+/**
+ * The headers kept when a source names none: those that carry a signed sender's event type and delivery
+ * id, which its body does not repeat (GitHub's event type is only in X-GitHub-Event).
+ */
+export const DEFAULT_HTTP_HEADERS: Record<HmacScheme, readonly string[]> = {
+  raw: [],
+  github: ['x-github-event', 'x-github-delivery', 'x-github-hook-id'],
+  'standard-webhooks': ['webhook-id', 'webhook-timestamp'],
+  // Stripe names the event type in the body; its only header is the signature.
+  stripe: [],
+  slack: ['x-slack-retry-num', 'x-slack-retry-reason'],
 }
 
 /**
@@ -86,11 +101,13 @@ export function normalizeSource(input: SourceInput): SourceConfig {
     authHmacScheme: null,
     authUsername: input.authUsername ?? null,
     allowedCidrs: allowedCidrsOf(input.allowedCidrs ?? []),
+    httpHeaders: [],
   }
   if (method === 'SharedSecret' && config.authHeaderKey === null) {
     throw badRequest('authHeaderKey is required for authMethod SharedSecret', 'authHeaderKey')
   }
   if (method === 'HMAC') applyHmacDefaults(config, input)
+  config.httpHeaders = httpHeadersOf(input.httpHeaders, config.authHmacScheme)
   if (method === 'Basic') {
     if (config.authUsername === null)
       throw badRequest('authUsername is required for authMethod Basic', 'authUsername')
@@ -99,6 +116,15 @@ export function normalizeSource(input: SourceInput): SourceConfig {
       throw badRequest('authUsername must not contain ":" (RFC 7617)', 'authUsername')
   }
   return config
+}
+
+/** The headers named (lower case, once each), or the scheme's defaults when none are named. */
+function httpHeadersOf(names: readonly string[] | undefined, scheme: HmacScheme | null): string[] {
+  if (names === undefined) return scheme === null ? [] : [...DEFAULT_HTTP_HEADERS[scheme]]
+  const lower = names.map((name) => name.toLowerCase())
+  const twice = lower.find((name, index) => lower.indexOf(name) !== index)
+  if (twice !== undefined) throw badRequest(`httpHeaders: '${twice}' is named twice`, 'httpHeaders')
+  return lower
 }
 
 function allowedCidrsOf(texts: readonly string[]): string[] {

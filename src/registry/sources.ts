@@ -51,6 +51,7 @@ interface SourceRow {
   auth_hmac_scheme: SourceConfig['authHmacScheme']
   auth_username: string | null
   allowed_cidrs: string
+  http_headers: string
   created_at: string
   last_modified: string
   previous_expires_at: string | null
@@ -89,13 +90,13 @@ export function createSourceStore(deps: {
     labelTaken: db.prepare<{ id: string }>('SELECT id FROM sources WHERE label = ? AND id != ?'),
     insert: db.prepare(
       `INSERT INTO sources (label, log_types, stream_type, stream_options, auth_method, auth_header_key,
-         auth_hmac_alg, auth_hmac_scheme, auth_username, allowed_cidrs, id, created_at, last_modified)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         auth_hmac_alg, auth_hmac_scheme, auth_username, allowed_cidrs, http_headers, id, created_at, last_modified)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     update: db.prepare(
       `UPDATE sources SET label = ?, log_types = ?, stream_type = ?, stream_options = ?, auth_method = ?,
          auth_header_key = ?, auth_hmac_alg = ?, auth_hmac_scheme = ?, auth_username = ?, allowed_cidrs = ?,
-         last_modified = ?
+         http_headers = ?, last_modified = ?
        WHERE id = ?`,
     ),
     touch: db.prepare('UPDATE sources SET last_modified = ? WHERE id = ?'),
@@ -171,6 +172,7 @@ export function createSourceStore(deps: {
       c.authHmacScheme,
       c.authUsername,
       JSON.stringify(c.allowedCidrs),
+      JSON.stringify(c.httpHeaders),
     ] as const
 
   return {
@@ -322,6 +324,7 @@ function toRecord(row: SourceRow): SourceRecord {
     authHmacScheme: row.auth_hmac_scheme,
     authUsername: row.auth_username,
     allowedCidrs: JSON.parse(row.allowed_cidrs),
+    httpHeaders: JSON.parse(row.http_headers),
     createdAt: row.created_at,
     lastModified: row.last_modified,
     previousSecretExpiresAt: row.previous_expires_at,

@@ -269,6 +269,40 @@ describe('auth modes: right, wrong and missing credentials', () => {
     expect((await post(id, zipped, { 'x-sig': overDecoded, 'content-encoding': 'gzip' })).status).toBe(401)
   })
 
+  test('a GitHub webhook keeps X-GitHub-Event and X-GitHub-Delivery as p_http_headers by default', async () => {
+    const { id, secret } = createSource({ authMethod: 'HMAC', authHmacScheme: 'github' })
+    const body = '{"action":"opened","number":7}'
+    const signature = `sha256=${hmac('sha256', secret, body).toString('hex')}`
+    const response = await post(id, body, {
+      'x-hub-signature-256': signature,
+      'X-GitHub-Event': 'pull_request',
+      'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'x-other': 'not kept',
+    })
+    expect(response.status).toBe(200)
+    const [event] = await stored()
+    expect(event!.p_http_headers).toEqual({
+      'x-github-event': 'pull_request',
+      'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    })
+    expect(t.registry.sources.get(id).httpHeaders).toEqual([
+      'x-github-event',
+      'x-github-delivery',
+      'x-github-hook-id',
+    ])
+  })
+
+  test('httpHeaders names the headers a source keeps; none named, none kept', async () => {
+    const { id } = createSource({ authMethod: 'None', httpHeaders: ['X-Request-Id', 'User-Agent'] })
+    await post(id, '{"a":1}', { 'x-request-id': 'r-1', 'user-agent': 'vector/0.50' })
+    const plain = createSource({ authMethod: 'None' })
+    await post(plain.id, '{"b":1}', { 'x-request-id': 'r-2' })
+    const [kept, none] = await stored()
+    expect(kept!.p_http_headers).toEqual({ 'x-request-id': 'r-1', 'user-agent': 'vector/0.50' })
+    expect('p_http_headers' in none!).toBe(false)
+    expect(() => createSource({ authMethod: 'None', httpHeaders: ['X-A', 'x-a'] })).toThrow('named twice')
+  })
+
   test('None takes anything', async () => {
     const { id } = createSource({ authMethod: 'None' })
     expect((await post(id, '{}', { authorization: 'Bearer whatever' })).status).toBe(200)

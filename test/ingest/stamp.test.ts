@@ -102,3 +102,33 @@ describe('Stamper', () => {
     expect(new Set(parsed.map((event) => event.p_row_id)).size).toBe(5000)
   })
 })
+
+describe('p_http_headers', () => {
+  const withHeaders = () =>
+    new Stamper({
+      sourceId: '0b7d6f0e-1111-4222-8333-444455556666',
+      sourceLabel: 'github',
+      httpHeaders: { 'x-github-event': 'push', 'x-github-delivery': '72d3162e' },
+      parseTimeMs: PARSE_TIME_MS,
+      bodyBytes: 100,
+    })
+  const keys = ['p_row_id', 'p_http_headers', 'p_source_id', 'p_source_label', 'p_parse_time', 'p_event_time']
+
+  test("the kept headers come right after p_row_id, spliced or serialized, replacing a sender's own", () => {
+    for (const event of [sent('{"a":1}'), sent('{"a":1,"p_http_headers":"forged"}'), sent('{}')]) {
+      const stored = JSON.parse(decoder.decode(withHeaders().stamp(event).payload))
+      expect(stored.p_http_headers).toEqual({ 'x-github-event': 'push', 'x-github-delivery': '72d3162e' })
+      expect(Object.keys(stored).filter((key) => key.startsWith('p_'))).toEqual(keys)
+    }
+    const built = { value: { message: 'line' }, json: null, reservedKeys: false, timeMs: null }
+    expect(JSON.parse(decoder.decode(withHeaders().stamp(built).payload)).p_http_headers).toEqual({
+      'x-github-event': 'push',
+      'x-github-delivery': '72d3162e',
+    })
+  })
+
+  test('no headers kept, no field', () => {
+    const stored = JSON.parse(decoder.decode(stamper().stamp(sent('{"a":1}')).payload))
+    expect('p_http_headers' in stored).toBe(false)
+  })
+})
