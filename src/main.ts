@@ -1,12 +1,13 @@
 #!/usr/bin/env bun
 import { parseFlags, serveFlagSpecs, UsageError } from './cli/flags.ts'
 import { MAIN_HELP, serveHelp } from './cli/help.ts'
+import { runSchema } from './cli/schema.ts'
 import { runSearch } from './cli/search.ts'
 import { runServe } from './cli/serve.ts'
 import { runSource } from './cli/source.ts'
 /**
- * The `inlet` command: `serve` runs the appliance; `source` manages sources on a running one, and
- * `search` reads the events it stored.
+ * The `inlet` command: `serve` runs the appliance; `source` and `schema` manage sources and log schemas
+ * on a running one, and `search` reads the events it stored.
  */
 import { ConfigError } from './config/load.ts'
 import { VERSION } from './version.ts'
@@ -16,11 +17,20 @@ import { VERSION } from './version.ts'
  * before it has all of it would cut a long search's output short.
  */
 let stdoutDrained: Promise<void> = Promise.resolve()
+let stdoutFull = false
 const out = (text: string) => {
-  if (!process.stdout.write(`${text}\n`))
-    stdoutDrained = new Promise((resolve) => {
-      for (const event of ['drain', 'error', 'close']) process.stdout.once(event, () => resolve())
-    })
+  if (process.stdout.write(`${text}\n`) || stdoutFull) return
+  // One wait at a time, its listeners removed once it ends: a long `search --all` writes many pages.
+  stdoutFull = true
+  stdoutDrained = new Promise((resolve) => {
+    const events = ['drain', 'error', 'close']
+    const done = () => {
+      stdoutFull = false
+      for (const event of events) process.stdout.off(event, done)
+      resolve()
+    }
+    for (const event of events) process.stdout.on(event, done)
+  })
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -43,10 +53,15 @@ async function main(argv: string[]): Promise<number> {
       await runSource(rest, process.env, out)
       await stdoutDrained
       return 0
+    case 'schema':
+      await runSchema(rest, process.env, out)
+      await stdoutDrained
+      return 0
     case 'search':
       await runSearch(rest, process.env, out, {
         isTty: process.stdout.isTTY === true,
         columns: process.stdout.columns,
+        drained: () => stdoutDrained,
       })
       await stdoutDrained
       return 0

@@ -3,6 +3,8 @@
  * first. Times may be relative (`-15m`) because that is how people ask ("the last hour"); they are turned
  * into RFC 3339 here, so the server sees one format. The server pages its answers; the command follows
  * `nextCursor` until it has `--limit` events, so the limit means what is printed, not one page's size.
+ * `--all` follows it to the end, printing each page as it comes, and `--count` asks `GET /events/count`
+ * for the total and a histogram instead.
  */
 
 import { relativeTimeMs } from '../search/relative-time.ts'
@@ -21,12 +23,16 @@ const OPTIONS = {
   'log-type': { type: 'string' },
   limit: { type: 'string' },
   format: { type: 'string' },
+  all: { type: 'boolean' },
+  count: { type: 'boolean' },
+  interval: { type: 'string' },
 } as const
 
 const FORMATS = ['table', 'json', 'ndjson'] as const
 const LIMIT_DEFAULT = 50
 /** The server's largest page, and so the largest limit one command may ask for. */
 const LIMIT_MAX = 10_000
+const INTERVALS = ['1m', '1h', '1d'] as const
 /** How much of an event's summary a table shows when the terminal's width is unknown. */
 const SUMMARY_CHARS_MAX = 160
 const SUMMARY_CHARS_MIN = 20
@@ -45,12 +51,25 @@ interface SearchRequest {
   logType?: string
   limit: number
   format: Format
+  /** `page`: up to `limit` events; `all`: every event, streamed; `count`: the count and its buckets. */
+  mode: 'page' | 'all' | 'count'
+  interval?: string
+}
+
+/** The answer of `GET /events/count`. */
+export interface CountAnswer {
+  count: number
+  interval: string
+  buckets: { time: string; count: number }[]
+  partial: boolean
 }
 
 /** What the command knows of where it prints: tables by default on a terminal, as wide as it is. */
 export interface Terminal {
   isTty: boolean
   columns?: number
+  /** Settles once what was printed has been taken, so that `--all` fetches no faster than it prints. */
+  drained?: () => Promise<void>
 }
 
 export async function runSearch(
@@ -73,6 +92,21 @@ export async function runSearch(
   if (request.logType !== undefined) query.logType = request.logType
   if (request.from !== undefined) query.from = request.from
   if (request.to !== undefined) query.to = request.to
+  if (request.mode === 'all') {
+    await streamEvents(client.call, query, async (events) => {
+      out(render('ndjson', events, false))
+      await terminal.drained?.()
+    })
+    return
+  }
+  if (request.mode === 'count') {
+    const params = new URLSearchParams(query)
+    if (request.interval !== undefined) params.set('interval', request.interval)
+    const answer = (await client.call('GET', `/events/count?${params}`)) as CountAnswer
+    if (typeof answer?.count !== 'number' || !Array.isArray(answer.buckets))
+      throw new Error('GET /events/count: the answer has no count')
+    return out(renderCount(request.format, answer))
+  }
   const { events, more } = await collectEvents(client.call, query, request.limit)
   const text = render(request.format, events, more, terminal.isTty ? terminal.columns : undefined)
   if (text !== '') out(text)
@@ -108,11 +142,17 @@ function searchRequest(
       `inlet search: unexpected argument ${JSON.stringify(positionals[1])} (quote the whole query)`,
     )
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined)
-  const format = text('format') ?? (isTty ? 'table' : 'ndjson')
+  const mode = values.count ? 'count' : values.all ? 'all' : 'page'
+  const format =
+    text('format') ?? (mode === 'all' ? 'ndjson' : mode === 'count' || isTty ? 'table' : 'ndjson')
   if (!(FORMATS as readonly string[]).includes(format))
     throw new UsageError(
       `inlet search: --format expects table, json or ndjson, got ${JSON.stringify(format)}`,
     )
+  checkMode(values, mode, format)
+  const interval = text('interval')
+  if (interval !== undefined && !(INTERVALS as readonly string[]).includes(interval))
+    throw new UsageError(`inlet search: --interval expects 1m, 1h or 1d, got ${JSON.stringify(interval)}`)
   const from = optional(text('from'), (value) => parseTime(value, '--from', now))
   const to = optional(text('to'), (value) => parseTime(value, '--to', now))
   if (from !== undefined && to !== undefined && Date.parse(from) > Date.parse(to))
@@ -125,7 +165,26 @@ function searchRequest(
     logType: text('log-type'),
     limit: optional(text('limit'), parseLimit) ?? LIMIT_DEFAULT,
     format: format as Format,
+    mode,
+    interval,
   }
+}
+
+/** Flags that mean nothing in a mode are refused rather than ignored. */
+function checkMode(
+  values: ReturnType<typeof parseFlags>['values'],
+  mode: SearchRequest['mode'],
+  format: string,
+) {
+  if (values.all && values.count) throw new UsageError('inlet search: --all and --count do not go together')
+  if (mode !== 'page' && values.limit !== undefined)
+    throw new UsageError(`inlet search: --limit does not go with --${mode} (--all prints every event)`)
+  if (mode !== 'count' && values.interval !== undefined)
+    throw new UsageError('inlet search: --interval goes with --count')
+  if (mode === 'all' && format !== 'ndjson')
+    throw new UsageError('inlet search: --all prints ndjson, one event a line, as the pages arrive')
+  if (mode === 'count' && format === 'ndjson')
+    throw new UsageError('inlet search: --count prints a table or json (--format table|json)')
 }
 
 const optional = <T>(value: string | undefined, parse: (value: string) => T): T | undefined =>
@@ -195,6 +254,42 @@ export async function collectEvents(
     cursor = next
   } while (cursor !== null && events.length < limit)
   return { events, more: cursor !== null }
+}
+
+/**
+ * Pages through `GET /events` to the end, a whole page (the server's largest) at a time, handing each
+ * page to `write` before asking for the next, so that only one page is held at once. Returns how many
+ * events there were.
+ */
+export async function streamEvents(
+  call: ApiClient['call'],
+  query: Record<string, string>,
+  write: (events: SearchEvent[]) => void | Promise<void>,
+): Promise<number> {
+  let total = 0
+  let cursor: string | null = null
+  do {
+    const params = new URLSearchParams({ ...query, limit: String(LIMIT_MAX) })
+    if (cursor !== null) params.set('cursor', cursor)
+    const page = (await call('GET', `/events?${params}`)) as { results?: unknown; nextCursor?: unknown }
+    if (!Array.isArray(page?.results)) throw new Error('GET /events: the answer has no results')
+    const next = typeof page.nextCursor === 'string' ? page.nextCursor : null
+    if (next !== null && next === cursor) throw new Error('GET /events: the server repeated its cursor')
+    if (page.results.length > 0) await write(page.results as SearchEvent[])
+    total += page.results.length
+    cursor = next
+  } while (cursor !== null)
+  return total
+}
+
+/** A count as `--count` prints it: a `TIME COUNT` table under which the total stands, or the API's JSON. */
+export function renderCount(format: Format, answer: CountAnswer): string {
+  if (format === 'json') return JSON.stringify(answer, null, 2)
+  const width = Math.max('TIME'.length, ...answer.buckets.map((bucket) => bucket.time.length))
+  const lines = answer.buckets.map((bucket) => `${bucket.time.padEnd(width)}  ${bucket.count}`)
+  const total = `${answer.count} ${answer.count === 1 ? 'event' : 'events'} (${answer.interval} buckets)`
+  const partial = answer.partial ? ', partial: the scan ran out of time before the end of the range' : ''
+  return [`${'TIME'.padEnd(width)}  COUNT`, ...lines, `${total}${partial}`].join('\n')
 }
 
 /** The events as the format asks; `width` is the terminal's, when printing to one. */

@@ -10,8 +10,10 @@ import {
   joinRelativeTimes,
   parseTime,
   render,
+  renderCount,
   runSearch,
   type SearchEvent,
+  streamEvents,
   summary,
 } from '../../src/cli/search.ts'
 import { type RunningInlet, runCli, startInlet } from '../e2e/server.ts'
@@ -315,6 +317,192 @@ describe('inlet search against a stand-in API', () => {
   })
 })
 
+describe('--all and --count against a stand-in API', () => {
+  /** 25,000 events, more than one request may ask for; pages of at most `limit`, as the server answers. */
+  const TOTAL = 25_000
+  const log: string[] = []
+  let server: ReturnType<typeof Bun.serve>
+  let url: string
+
+  beforeAll(() => {
+    server = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch(request) {
+        const at = new URL(request.url)
+        log.push(`${at.pathname}?${at.searchParams}`)
+        if (request.headers.get('x-api-key') !== KEY)
+          return Response.json({ message: 'missing or wrong API key' }, { status: 401 })
+        if (at.pathname === '/events/count') {
+          if (at.searchParams.get('q') === 'a AND (')
+            return Response.json({ message: 'q: expected a term at position 7' }, { status: 400 })
+          return Response.json({
+            count: 5,
+            interval: at.searchParams.get('interval') ?? '1h',
+            buckets: [
+              { time: '2026-05-01T10:00:00.000Z', count: 2 },
+              { time: '2026-05-01T11:00:00.000Z', count: 0 },
+              { time: '2026-05-01T12:00:00.000Z', count: 3 },
+            ],
+            partial: at.searchParams.get('q') === 'slow',
+          })
+        }
+        const start = Number(at.searchParams.get('cursor') ?? 0)
+        const end = Math.min(start + Number(at.searchParams.get('limit')), TOTAL)
+        const results = Array.from({ length: end - start }, (_, i) => ({ n: start + i }))
+        return Response.json({ results, nextCursor: end < TOTAL ? String(end) : null })
+      },
+    })
+    url = `http://127.0.0.1:${server.port}`
+  })
+  afterAll(() => server.stop(true))
+
+  async function search(argv: string[], isTty = false) {
+    const printed: string[] = []
+    log.length = 0
+    await runSearch(
+      [...argv, '--server', url],
+      { INLET_API_KEY: KEY },
+      (text) => {
+        log.push('printed')
+        printed.push(text)
+      },
+      {
+        isTty,
+        columns: 200,
+        drained: async () => {
+          log.push('drained')
+        },
+      },
+      NOW,
+    )
+    return printed
+  }
+
+  test('--all follows the cursor past 10,000 events to the end, printing each page before asking for the next', async () => {
+    const printed = await search(['--all', 'x', '--from', '-1d'], true)
+    expect(printed).toHaveLength(3)
+    const lines = printed.join('\n').split('\n')
+    expect(lines).toHaveLength(TOTAL)
+    expect(lines.every((line, n) => JSON.parse(line).n === n)).toBe(true)
+    const requests = log.filter((entry) => entry.startsWith('/'))
+    expect(requests.map((path) => new URLSearchParams(path.split('?')[1]).get('cursor'))).toEqual([
+      null,
+      '10000',
+      '20000',
+    ])
+    for (const path of requests) {
+      const query = new URLSearchParams(path.split('?')[1])
+      expect([query.get('q'), query.get('limit'), query.get('from')]).toEqual([
+        'x',
+        '10000',
+        '2026-04-30T12:00:00.000Z',
+      ])
+    }
+    // Backpressure: the next page is asked for only once the previous one was printed and taken.
+    expect(log.map((entry) => (entry.startsWith('/') ? 'request' : entry))).toEqual([
+      'request',
+      'printed',
+      'drained',
+      'request',
+      'printed',
+      'drained',
+      'request',
+      'printed',
+      'drained',
+    ])
+  })
+
+  test('streamEvents holds one page at a time and skips empty pages; a repeated cursor is an error', async () => {
+    const pages = [
+      { results: [{ n: 1 }], nextCursor: 'a' },
+      { results: [], nextCursor: 'b' },
+      { results: [{ n: 2 }, { n: 3 }], nextCursor: null },
+    ]
+    const call = async () => pages.shift()
+    const written: SearchEvent[][] = []
+    expect(await streamEvents(call, {}, (events) => void written.push(events))).toBe(3)
+    expect(written).toEqual([[{ n: 1 }], [{ n: 2 }, { n: 3 }]])
+    const stuck = async () => ({ results: [{ n: 1 }], nextCursor: 'same' })
+    await expect(streamEvents(stuck, {}, () => {})).rejects.toThrow('repeated its cursor')
+  })
+
+  test('--count sends the filters and the interval to /events/count; a table by default, or json', async () => {
+    const table = await search([
+      'status >= 500',
+      '--count',
+      '--interval',
+      '1d',
+      '--from',
+      '-1h',
+      '--source',
+      SOURCE_ID,
+    ])
+    expect(log.filter((entry) => entry.startsWith('/'))).toEqual([
+      `/events/count?${new URLSearchParams({
+        q: 'status >= 500',
+        sourceId: SOURCE_ID,
+        from: '2026-05-01T11:00:00.000Z',
+        interval: '1d',
+      })}`,
+    ])
+    expect(table.join('\n').split('\n')).toEqual([
+      'TIME                      COUNT',
+      '2026-05-01T10:00:00.000Z  2',
+      '2026-05-01T11:00:00.000Z  0',
+      '2026-05-01T12:00:00.000Z  3',
+      '5 events (1d buckets)',
+    ])
+    const json = JSON.parse((await search(['--count', '--format', 'json'])).join('\n'))
+    expect(json).toMatchObject({ count: 5, interval: '1h', partial: false })
+    expect(json.buckets).toHaveLength(3)
+    expect(log[0]).toBe('/events/count?')
+    const partial = await search(['slow', '--count'])
+    expect(partial.join('\n')).toEndWith(
+      '5 events (1h buckets), partial: the scan ran out of time before the end of the range',
+    )
+  })
+
+  test('renderCount: one event, no buckets', () => {
+    expect(renderCount('table', { count: 1, interval: '1m', buckets: [], partial: false })).toBe(
+      'TIME  COUNT\n1 event (1m buckets)',
+    )
+  })
+
+  test('flags that mean nothing in a mode are usage errors, before anything is sent', async () => {
+    const cases: [string[], string][] = [
+      [['--all', '--count'], '--all and --count do not go together'],
+      [['--all', '--limit', '5'], '--limit does not go with --all'],
+      [['--count', '--limit', '5'], '--limit does not go with --count'],
+      [['--interval', '1h'], '--interval goes with --count'],
+      [['--all', '--interval', '1h'], '--interval goes with --count'],
+      [['--count', '--interval', '5m'], '--interval expects 1m, 1h or 1d, got "5m"'],
+      [['--all', '--format', 'table'], '--all prints ndjson'],
+      [['--all', '--format', 'json'], '--all prints ndjson'],
+      [['--count', '--format', 'ndjson'], '--count prints a table or json'],
+    ]
+    for (const [argv, message] of cases) {
+      const failed = search(argv)
+      await expect(failed).rejects.toThrow(UsageError)
+      await expect(failed).rejects.toThrow(message)
+    }
+    expect(log.filter((entry) => entry.startsWith('/'))).toHaveLength(0)
+  })
+
+  test('from the command line: --all piped in full, a bad q for --count is the server message', async () => {
+    const env = { INLET_API_KEY: KEY, INLET_SERVER: url }
+    const all = await runCli(['search', '--all'], env)
+    expect(all.stderr).toBe('')
+    expect(all.code).toBe(0)
+    const lines = all.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(TOTAL)
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ n: TOTAL - 1 })
+    const bad = await runCli(['search', 'a AND (', '--count'], env)
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toBe('inlet: GET /events/count: 400 q: expected a term at position 7\n')
+  })
+})
+
 describe('inlet search against the server', () => {
   let inlet: RunningInlet
   const env = () => ({ INLET_API_KEY: KEY, INLET_SERVER: inlet.url })
@@ -376,6 +564,34 @@ describe('inlet search against the server', () => {
     )
     const none = await runCli(['search', '--from', '-1h', '--to', '-30m'], env())
     expect(none).toEqual({ code: 0, stdout: '', stderr: '' })
+  })
+
+  test('--all prints every event as ndjson; --count counts them in buckets', async () => {
+    await searchUntil(['--source', 'hooks'], 3)
+    const all = await runCli(['search', '--all', '--source', 'hooks'], env())
+    expect(all.stderr).toBe('')
+    expect(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).n)
+        .sort(),
+    ).toEqual([1, 2, 3])
+    const table = await runCli(['search', '--count', '--from', '-2h', '--to', 'now'], env())
+    expect(table.stderr).toBe('')
+    const lines = table.stdout.trimEnd().split('\n')
+    expect(lines[0]).toBe('TIME                      COUNT')
+    expect(lines.at(-1)).toBe('3 events (1h buckets)')
+    const buckets = lines.slice(1, -1).map((line) => line.split(/ +/))
+    expect(buckets.length).toBeGreaterThanOrEqual(2)
+    expect(buckets.reduce((sum, [, count]) => sum + Number(count), 0)).toBe(3)
+    const json = await runCli(
+      ['search', 'action = opened', '--count', '--interval', '1m', '--format', 'json'],
+      env(),
+    )
+    const answer = JSON.parse(json.stdout)
+    expect(answer).toMatchObject({ count: 2, interval: '1m', partial: false })
+    expect(answer.buckets).toHaveLength(24 * 60 + 1)
   })
 
   test('an unknown source label is an error', async () => {

@@ -6,8 +6,8 @@
  */
 import type { Ref } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { lineRange } from '../../../schemas/spec-lines.ts'
 import { html } from '../ui.ts'
-import { lineRange } from './schemas-lines.ts'
 
 /** Must match `.schema-editor` line-height and padding in schemas.css. */
 const LINE_PX = 20

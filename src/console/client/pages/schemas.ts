@@ -6,6 +6,7 @@
  */
 import './schemas.css'
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { type SpecProblem, specProblem } from '../../../schemas/spec-lines.ts'
 import { ApiError, api, type LogSchema, type Source } from '../api.ts'
 import { href, navigate, useRoute } from '../router.ts'
 import {
@@ -21,7 +22,6 @@ import {
   useLoad,
 } from '../ui.ts'
 import { SpecEditor, selectLine } from './schemas-editor.ts'
-import { type SpecProblem, specProblem } from './schemas-lines.ts'
 
 const loadSchemas = () => api<{ results: LogSchema[] }>('GET', '/schemas').then((body) => body.results)
 const loadSources = () => api<{ results: Source[] }>('GET', '/log-sources/http').then((body) => body.results)
