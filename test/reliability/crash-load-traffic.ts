@@ -182,11 +182,13 @@ function textLines(request: number, count: number, random: Random, textFirst: bo
 function cloudWatch(request: number, count: number, random: Random): Built {
   const events: string[] = []
   const timesMs: number[] = []
+  const origin = { logGroup: '/crash/load', logStream: `stream-${request}`, owner: '123456789012' }
   const entries = Array.from({ length: count }, (_, i) => {
     const timestamp = Date.now() - random(60_000)
-    const json = random(2) === 0 ? JSON.stringify(eventObject(request, i, random)) : null
-    const message = json ?? textLine(request, i, random)
-    events.push(json ?? JSON.stringify({ message }))
+    const object = random(2) === 0 ? eventObject(request, i, random) : null
+    const message = object ? JSON.stringify(object) : textLine(request, i, random)
+    // Stored with the payload's origin after the event's own fields.
+    events.push(JSON.stringify({ ...(object ?? { message }), ...origin }))
     timesMs.push(timestamp)
     return { id: String(i), timestamp, message }
   })
@@ -194,9 +196,7 @@ function cloudWatch(request: number, count: number, random: Random): Built {
   const payload = (logEvents: unknown[]) =>
     JSON.stringify({
       messageType: 'DATA_MESSAGE',
-      owner: '123456789012',
-      logGroup: '/crash/load',
-      logStream: `stream-${request}`,
+      ...origin,
       subscriptionFilters: ['all'],
       logEvents,
     })
