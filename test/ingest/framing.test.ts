@@ -66,6 +66,8 @@ describe('Auto', () => {
     expect(values('{"note":"logEvents and Records are words"}')).toEqual([
       { note: 'logEvents and Records are words' },
     ])
+    // The first object decides: after a plain one, the body is plain events and an envelope is kept whole.
+    expect(values('{"a":1}\n{"Records":[{"b":2}]}\n')).toEqual([{ a: 1 }, { Records: [{ b: 2 }] }])
     // Unpacked events count against events_per_request_max like any others.
     const many = JSON.stringify({ Records: Array.from({ length: 5 }, (_, i) => ({ i })) })
     expect(failure(many, { streamType: 'Auto', eventsMax: 4 }).code).toBe('TOO_MANY_EVENTS')

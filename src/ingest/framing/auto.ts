@@ -8,9 +8,13 @@
  *   health checks yield nothing;
  * - `{"Records": [...]}` and nothing else (S3 and SNS notifications, CloudTrail): one event per record.
  *
+ * The body's first object decides: when it is an envelope, every object of the body is looked at (a
+ * sender may concatenate payloads); when it is not, the body is plain events and the rest are stored as
+ * they come, without a look, so NDJSON costs one check per request rather than one per event. The first
+ * object's bytes are searched for the two key names before anything is parsed.
+ *
  * An envelope is recognized on the whole object, so in Auto it is bounded by event_bytes_max like any
- * event; the CloudWatchLogs and JsonArray (envelope field `Records`) stream types stream larger ones. The
- * bytes are searched for the two key names before anything is parsed, so other events cost one scan.
+ * event; the CloudWatchLogs and JsonArray (envelope field `Records`) stream types stream larger ones.
  */
 import { Buffer } from 'node:buffer'
 import { entryEvent, originOf, withOrigin } from './cloudwatch.ts'
@@ -22,14 +26,24 @@ const RECORDS = Buffer.from('"Records"')
 const CLOUDWATCH_TYPES = new Set(['DATA_MESSAGE', 'CONTROL_MESSAGE'])
 
 export class AutoContext extends FramingContext {
+  /** Whether the body's objects are looked at for envelopes: undecided until its first object. */
+  #envelopes: boolean | undefined
+
   override emit(event: FramedEvent, offset: number): void {
     const json = event.json
-    if (json !== null) {
-      const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength)
-      if (bytes.includes(LOG_EVENTS) && this.#cloudWatch(event.value, offset)) return
-      if (bytes.includes(RECORDS) && this.#records(event.value, offset)) return
+    if (json !== null && this.#envelopes !== false) {
+      const unpacked = this.#unpack(event, json, offset)
+      this.#envelopes ??= unpacked
+      if (unpacked) return
     }
     super.emit(event, offset)
+  }
+
+  /** Emits the envelope's events and returns true, or returns false when the object is no envelope. */
+  #unpack(event: FramedEvent, json: Uint8Array, offset: number): boolean {
+    const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength)
+    if (bytes.includes(LOG_EVENTS) && this.#cloudWatch(event.value, offset)) return true
+    return bytes.includes(RECORDS) && this.#records(event.value, offset)
   }
 
   /** Emits the payload's entries and returns true, or returns false when the object is no payload. */

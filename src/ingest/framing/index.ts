@@ -10,7 +10,7 @@
  * - Lines: one event per non-blank line, a JSON object or else {"message": line} (lines.ts).
  * - CloudWatchLogs: subscription-filter payloads, one event per logEvents entry (cloudwatch.ts).
  * - Auto: decided by the body's first non-blank byte: '[' JsonArray, '{' JSON, anything else Lines; a
- *   CloudWatch Logs payload or a `{"Records": [...]}` envelope among its objects is unpacked (auto.ts).
+ *   body that opens with a CloudWatch Logs payload or a `{"Records": [...]}` envelope is unpacked (auto.ts).
  * Pure logic on web APIs only (TextDecoder, Uint8Array), so it runs on Deno too.
  */
 import { assert } from '../../errors.ts'
