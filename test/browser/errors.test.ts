@@ -3,17 +3,9 @@
  * SOURCE_CLASSIFICATION_FAILURES error within a second, listed as open and linked to its source; deleting a
  * source resolves its errors, which then show under Resolved with the source's id and no link.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import {
-  type ConsoleServer,
-  launchBrowser,
-  onlyOwnOrigin,
-  openConsole,
-  screenshot,
-  signIn,
-  startConsoleServer,
-} from './harness.ts'
+import { type ConsoleServer, onlyOwnOrigin, openConsole, screenshot, signIn, withConsole } from './harness.ts'
 
 let server: ConsoleServer
 let browser: Browser
@@ -42,9 +34,9 @@ const failing = (state: string, sourceId: string) => (errors: SystemErrorBody[])
     (e) => e.type === 'SOURCE_CLASSIFICATION_FAILURES' && e.sourceId === sourceId && e.state === state,
   )
 
-beforeAll(async () => {
-  server = await startConsoleServer()
-  browser = await launchBrowser()
+withConsole(async (started, launched) => {
+  server = started
+  browser = launched
   await server.api('POST', '/schemas', {
     name: 'Custom.Strict',
     spec: 'fields:\n  - {name: user, type: string, required: true}\n',
@@ -68,10 +60,6 @@ beforeAll(async () => {
   await waitForErrors((errors) => failing('open', billing)(errors) && failing('open', gone)(errors))
   await server.api('DELETE', `/log-sources/http/${gone}`)
   await waitForErrors(failing('resolved', gone))
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
 })
 
 test('open errors link their source; resolved ones of a deleted source show its id; tabs are in the URL', async () => {

@@ -4,6 +4,7 @@
  * a test opens records the requests it makes, so a test can check that nothing left for another host; each
  * test saves screenshots under `.tmp/screenshots/` for a person to look at (CI keeps them as artifacts).
  */
+import { afterAll, beforeAll } from 'bun:test'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -65,6 +66,24 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
       dir[Symbol.dispose]()
     },
   }
+}
+
+/**
+ * A test file's server and Chromium: started before its tests, `ready` then sets up what they share, and
+ * both are stopped after the last one.
+ */
+export function withConsole(ready: (server: ConsoleServer, browser: Browser) => void | Promise<void>): void {
+  let server: ConsoleServer | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    server = await startConsoleServer()
+    browser = await launchBrowser()
+    await ready(server, browser)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
 }
 
 export function launchBrowser(): Promise<Browser> {

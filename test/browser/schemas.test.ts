@@ -4,27 +4,15 @@
  * fixed, it saves and shows; an edit adds a field; the list shows which source uses a schema; deleting one
  * asks first, and one a source still names is refused with the server's message.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
-import {
-  type ConsoleServer,
-  launchBrowser,
-  onlyOwnOrigin,
-  openConsole,
-  screenshot,
-  signIn,
-  startConsoleServer,
-} from './harness.ts'
+import { type ConsoleServer, onlyOwnOrigin, openConsole, screenshot, signIn, withConsole } from './harness.ts'
 
 let server: ConsoleServer
 let browser: Browser
-beforeAll(async () => {
-  server = await startConsoleServer()
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
+withConsole((started, launched) => {
+  server = started
+  browser = launched
 })
 
 const BROKEN = `fields:

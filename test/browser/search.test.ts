@@ -4,17 +4,9 @@
  * reload gives it back; the syntax help is one click away; a malformed query is shown at its position; and
  * an event written to attack the page is shown as the text it is.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
-import {
-  type ConsoleServer,
-  launchBrowser,
-  onlyOwnOrigin,
-  openConsole,
-  screenshot,
-  signIn,
-  startConsoleServer,
-} from './harness.ts'
+import { type ConsoleServer, onlyOwnOrigin, openConsole, screenshot, signIn, withConsole } from './harness.ts'
 
 let server: ConsoleServer
 let browser: Browser
@@ -35,9 +27,9 @@ async function send(sourceId: string, events: object[]): Promise<void> {
   expect(response.status).toBe(200)
 }
 
-beforeAll(async () => {
-  server = await startConsoleServer()
-  browser = await launchBrowser()
+withConsole(async (started, launched) => {
+  server = started
+  browser = launched
   const create = (integrationLabel: string) =>
     server.api<{ integrationId: string }>('POST', '/log-sources/http', {
       integrationLabel,
@@ -56,10 +48,6 @@ beforeAll(async () => {
     })),
   )
   await send(other, [XSS])
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
 })
 
 const rows = (page: Page) => page.locator('table.search-results > tbody > tr.expandable')

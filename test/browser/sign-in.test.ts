@@ -2,27 +2,15 @@
  * The console's frame in Chromium: served at / with its Content-Security-Policy, signing in with a
  * wrong key and the right one, signing out, and no request to any host but Inlet's.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
-import {
-  type ConsoleServer,
-  launchBrowser,
-  onlyOwnOrigin,
-  openConsole,
-  screenshot,
-  signIn,
-  startConsoleServer,
-} from './harness.ts'
+import { type ConsoleServer, onlyOwnOrigin, openConsole, screenshot, signIn, withConsole } from './harness.ts'
 
 let server: ConsoleServer
 let browser: Browser
-beforeAll(async () => {
-  server = await startConsoleServer()
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
+withConsole((started, launched) => {
+  server = started
+  browser = launched
 })
 
 test('GET / serves the console with a CSP that allows no inline script or eval', async () => {

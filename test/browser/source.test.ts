@@ -4,17 +4,16 @@
  * it, editing the settings, rotating the secret with a grace period, deleting after typing the name, and
  * the no-data alarm firing and clearing as the server's clock moves on. No request leaves Inlet's origin.
  */
-import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
 import {
   type ConsolePage,
   type ConsoleServer,
-  launchBrowser,
   onlyOwnOrigin,
   openConsole,
   screenshot,
   signIn,
-  startConsoleServer,
+  withConsole,
 } from './harness.ts'
 
 interface CreatedSource {
@@ -27,13 +26,9 @@ interface CreatedSource {
 
 let server: ConsoleServer
 let browser: Browser
-beforeAll(async () => {
-  server = await startConsoleServer()
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
+withConsole((started, launched) => {
+  server = started
+  browser = launched
 })
 
 const createSource = (body: Record<string, unknown>) =>

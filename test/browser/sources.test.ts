@@ -5,30 +5,25 @@
  * search; the server's validation errors shown beside their fields; the list with its counts, sorting
  * and dark colours; and no request to any host but Inlet's.
  */
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test'
+import { expect, setDefaultTimeout, test } from 'bun:test'
 import type { Browser, Page } from 'playwright-core'
 import {
   type ConsolePage,
   type ConsoleServer,
-  launchBrowser,
   onlyOwnOrigin,
   openConsole,
   screenshot,
   signIn,
-  startConsoleServer,
+  withConsole,
 } from './harness.ts'
 
 setDefaultTimeout(30_000)
 
 let server: ConsoleServer
 let browser: Browser
-beforeAll(async () => {
-  server = await startConsoleServer()
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
+withConsole((started, launched) => {
+  server = started
+  browser = launched
 })
 
 /** Failed requests the tests cause on purpose (a 409, a 400) are logged by Chromium; nothing else may be. */
