@@ -207,7 +207,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
       ${problem ? html`<${QueryError} id="search-q-error" q=${applied.q} problem=${problem} />` : null}
       ${showSyntax ? html`<${SyntaxHelp} id="search-syntax" onUse=${useExample} />` : null}
       <div class="search-filters">
-        <div role="group" aria-label="Time range" class="search-ranges">
+        <div role="group" aria-label="Time range" class="segmented">
           ${PRESETS.map(
             (preset) => html`<button key=${preset.key} type="button" title=${preset.long}
               aria-pressed=${draft.time.kind === 'preset' && draft.time.key === preset.key ? 'true' : 'false'}

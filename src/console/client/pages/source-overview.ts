@@ -254,7 +254,7 @@ function ChartPanel({ sourceId, tick }: { sourceId: string; tick: number }) {
   return html`<section class="panel" aria-labelledby="chart-title">
     <div class="spread">
       <h3 id="chart-title">Events over time</h3>
-      <div class="source-segmented" role="group" aria-label="Time range">
+      <div class="segmented" role="group" aria-label="Time range">
         ${(Object.keys(RANGES) as Range[]).map(
           (key) =>
             html`<button type="button" class="small" aria-pressed=${range === key ? 'true' : 'false'}
