@@ -12,8 +12,6 @@ export interface SourceCounters {
   authFailures: number
   /** Stored events that matched none of the source's log types. */
   classificationFailures: number
-  /** Requests refused for any reason other than auth, by error code. */
-  rejections: Map<string, number>
   /** Requests answered, by HTTP status. */
   statuses: Map<number, number>
   lastEventAtMs: number | null
@@ -23,8 +21,6 @@ export class IngestCounters {
   readonly #sources = new Map<string, SourceCounters>()
   /** Refused requests by error code (`UNAUTHORIZED`, `PAYLOAD_TOO_LARGE`, `RATE_LIMITED`, …), all sources. */
   readonly rejections = new Map<string, number>()
-  /** Requests answered, by HTTP status. */
-  readonly responses = new Map<number, number>()
   /** Auth failures by why: a missing or malformed credential, a mismatch, a timestamp out of tolerance. */
   readonly authFailureReasons = new Map<string, number>()
   /** Requests to ids that are no source, by HTTP status: kept apart so no sender-chosen id is a key. */
@@ -42,7 +38,6 @@ export class IngestCounters {
         requests: 0,
         authFailures: 0,
         classificationFailures: 0,
-        rejections: new Map(),
         statuses: new Map(),
         lastEventAtMs: null,
       }
@@ -88,7 +83,6 @@ export class IngestCounters {
     counters.bytes += bytes
     if (events > 0) counters.lastEventAtMs = atMs
     bump(counters.statuses, 200)
-    bump(this.responses, 200)
     if (events > 0 && this.#watched.delete(sourceId)) this.#tellWatcher(sourceId)
   }
 
@@ -110,7 +104,6 @@ export class IngestCounters {
   /** A refused request; `sourceId` is null when the source itself is unknown. */
   rejected(sourceId: string | null, code: string, status: number): void {
     bump(this.rejections, code)
-    bump(this.responses, status)
     if (sourceId === null) {
       bump(this.unknownSourceResponses, status)
       return
@@ -119,7 +112,6 @@ export class IngestCounters {
     counters.requests++
     bump(counters.statuses, status)
     if (code === 'UNAUTHORIZED') counters.authFailures++
-    else bump(counters.rejections, code)
   }
 }
 

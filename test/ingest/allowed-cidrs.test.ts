@@ -50,7 +50,8 @@ describe('allowedCidrs', () => {
     expect(t.log.stats().lastSeq).toBe(3)
     const counters = t.counters.source(id)
     expect(counters.authFailures).toBe(0)
-    expect(counters.rejections.get('ADDRESS_NOT_ALLOWED')).toBe(2)
+    expect(counters.statuses.get(403)).toBe(2)
+    expect(t.counters.rejections.get('ADDRESS_NOT_ALLOWED')).toBe(2)
   })
 
   test('an empty list lets any address send; a request with no known peer is refused only by a list', async () => {
