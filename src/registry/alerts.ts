@@ -4,7 +4,7 @@
  * can neither lose one nor send one for a change that did not happen; the deliverer
  * (health/alerts/deliver.ts) takes them oldest first and deletes each once the receiver has taken it.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Database } from '../runtime/sqlite.ts'
 
 /** `ALARM` when a problem begins (an alarm fires, a system error opens), `OK` when it ends. */
@@ -25,6 +25,9 @@ export interface Alert {
   /** One sentence for a person. */
   message: string
 }
+
+/** A Standard Webhooks message id: `msg_` and 128 random bits, URL-safe and free of the `.` it is signed with. */
+export const newWebhookId = () => `msg_${randomBytes(16).toString('base64url')}`
 
 export interface PendingAlert {
   id: number
@@ -90,7 +93,7 @@ export function createAlertOutbox(deps: { db: Database; clock: () => number }): 
   }
   const write: AlertWriter = (alert) => {
     const now = clock()
-    sql.insert.run(`msg_${randomUUID().replaceAll('-', '')}`, JSON.stringify(alert), now, now)
+    sql.insert.run(newWebhookId(), JSON.stringify(alert), now, now)
     sql.prune.run(OUTBOX_MAX)
   }
   return {

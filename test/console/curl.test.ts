@@ -152,7 +152,7 @@ describe('curlExample', () => {
     expect(curlExample({ ...base, authMethod: 'Bearer' })).toContain(`TOKEN='${SECRET_PLACEHOLDER}'`)
   })
 
-  for (const alg of ['sha256', 'sha1', 'sha512']) {
+  for (const alg of ['sha256', 'sha1', 'sha512'] as const) {
     test(`HMAC raw ${alg}: the hex HMAC of the body in the header`, async () => {
       const sent = await send({
         ...base,

@@ -2,6 +2,9 @@
  * The console's only way to the server: the public management API, with the API key the user signed in
  * with, kept in session storage (gone when the tab closes). A 401 signs the user out.
  */
+import type { Static } from '@sinclair/typebox'
+import type { SystemError as SystemErrorSchema } from '../../registry/model.ts'
+
 const KEY = 'inlet.apiKey'
 
 export class ApiError extends Error {
@@ -67,65 +70,7 @@ export function query(params: Record<string, string | number | undefined | null>
   return text === '' ? '' : `?${text}`
 }
 
-export interface SourceHealth {
-  isHealthy: boolean
-  lastEventReceivedAtTime: string | null
-  eventsTotal: number
-  bytesTotal: number
-  requestsTotal: number
-  classificationFailuresTotal: number
-  authFailuresTotal: number
-  alarms: {
-    type: string
-    state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'
-    minutesThreshold: number
-    stateChangedAt: string
-  }[]
-}
-
-export interface Source {
-  integrationId: string
-  integrationLabel: string
-  logTypes: string[]
-  logStreamType: string
-  logStreamTypeOptions: { jsonArrayEnvelopeField?: string }
-  authMethod: 'SharedSecret' | 'HMAC' | 'Bearer' | 'Basic' | 'None'
-  authHeaderKey?: string
-  authHmacAlg?: string
-  authHmacScheme?: string
-  authUsername?: string
-  authSecretValue?: string
-  authPassword?: string
-  authBearerToken?: string
-  previousSecretExpiresAt: string | null
-  noDataAlarm: { minutesThreshold: number } | null
-  allowedCidrs: string[]
-  url: string
-  createdAt: string
-  lastModified: string
-  health?: SourceHealth
-}
-
-export interface LogSchema {
-  name: string
-  description?: string
-  referenceURL?: string
-  spec: string
-  isFieldDiscoveryEnabled: boolean
-  revision: number
-  isManaged: boolean
-  createdAt: string
-  updatedAt: string
-}
-
-export interface SystemError {
-  id: number
-  type: string
-  sourceId: string | null
-  message: string
-  state: 'open' | 'resolved'
-  count: number
-  firstSeenAt: string
-  lastSeenAt: string
-  resolvedAt: string | null
-}
+// The API's own shapes (registry/model.ts), as types only: nothing of the server is bundled.
+export type { SourceHealth } from '../../health/index.ts'
+export type { LogSchema, Source } from '../../registry/model.ts'
+export type SystemError = Static<typeof SystemErrorSchema>

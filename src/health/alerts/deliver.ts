@@ -11,10 +11,10 @@
  */
 
 import type { Logger } from '../../logger.ts'
-import type { Alert, AlertOutbox, PendingAlert } from '../../registry/alerts.ts'
+import { type Alert, type AlertOutbox, newWebhookId, type PendingAlert } from '../../registry/alerts.ts'
 import type { SystemErrorStore } from '../../registry/system-errors.ts'
 import { ALERT_CONTENT_TYPE, ALERT_USER_AGENT, type AlertFormat, alertBody } from './format.ts'
-import { newWebhookId, type Signer, webhookSigner } from './sign.ts'
+import { type Signer, webhookSigner } from './sign.ts'
 
 export const ALERT_DELIVERY_FAILURE = 'ALERT_DELIVERY_FAILURE'
 

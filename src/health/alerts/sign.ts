@@ -4,7 +4,7 @@
  * unaltered, that it is recent (a replayed old request fails the timestamp check), and that it is not a
  * repeat (the id stays the same on every retry of one alert).
  */
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import { secretKey } from './secret.ts'
 
 export interface SignatureHeaders {
@@ -14,9 +14,6 @@ export interface SignatureHeaders {
 }
 
 export type Signer = (webhookId: string, timestampSeconds: number, body: string) => SignatureHeaders
-
-/** A new message id: `msg_` and 128 random bits, URL-safe and free of the `.` the signed content uses. */
-export const newWebhookId = () => `msg_${randomBytes(16).toString('base64url')}`
 
 /** Signs with the secret's key, decoded once: `v1,` + base64(HMAC-SHA256(key, `id.timestamp.body`)). */
 export function webhookSigner(secret: string): Signer {
