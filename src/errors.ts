@@ -43,6 +43,10 @@ export const ERROR_CATALOGUE = {
     status: 401,
     meaning: "A missing or wrong API key, or a request that fails its source's auth.",
   },
+  UNKNOWN_TOKEN: {
+    status: 403,
+    meaning: "A Splunk HEC request's token is no Bearer source's token (HEC's code 4, `Invalid token`).",
+  },
   ADDRESS_NOT_ALLOWED: { status: 403, meaning: "The client address is outside the source's `allowedCidrs`." },
   NOT_FOUND: { status: 404, meaning: 'No such source, schema or endpoint.' },
   METHOD_NOT_ALLOWED: {

@@ -92,6 +92,13 @@ export class Admission {
     if (this.#refusing || this.#resident || queue >= this.options.logQueueHighBytes) throw this.#overloaded()
   }
 
+  /** Whether `admit` would refuse a new request now (Splunk HEC's health check asks), counting nothing. */
+  get busy(): boolean {
+    const queue = this.options.logQueueBytes()
+    const refusing = this.#refusing && this.#charged + queue > this.#low
+    return refusing || this.#resident || queue >= this.options.logQueueHighBytes
+  }
+
   /** Starts watching resident memory; returns the function that stops it. */
   watch(): () => void {
     this.#watching = true

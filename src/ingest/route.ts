@@ -1,224 +1,23 @@
 /**
- * `POST /http/{sourceId}` (CONTRACT.md sections 2 and 3): the data path from a request to events durable
- * in the log. `ingest` below runs the stages in order, and only it knows the order; the stages never
- * import each other:
- *
- *   limits → client address → auth (headers) → rate limit → read body → auth (HMAC over the raw body) →
- *   decode → framing → classify and stamp → log.append → 200 {"accepted": N}
- *
- * A request is atomic: its events are built in memory (bounded by the limits) and appended as one batch,
- * so a bad event anywhere stores nothing. The route is registered with `parse: 'none'` so that Elysia
- * leaves the body stream to this code, and no other plugin may register a global `onParse`.
+ * `POST /http/{sourceId}`: Inlet's own way in, answering `200 {"accepted": N}` once the request's events
+ * are durable (pipeline.ts runs the data path), beside Splunk's HTTP Event Collector (hec/route.ts). The
+ * routes are registered with `parse: 'none'` so that Elysia leaves the body stream to the pipeline, and no
+ * other plugin may register a global `onParse`.
  */
 import { Elysia, t } from 'elysia'
-import { type Meter, readBody } from '../body.ts'
-import type { Config } from '../config/schema.ts'
-import { AppError, notFound } from '../errors.ts'
-import type { AppendRecord, EventLog } from '../eventlog/index.ts'
-import type { IngestCounters } from '../health/counters.ts'
-import type { Logger } from '../logger.ts'
-import type { Registry } from '../registry/index.ts'
-import type { SourceRecord } from '../registry/sources.ts'
-import { collectGarbage, residentBytes } from '../runtime/memory.ts'
-import { peerAddress } from '../runtime/serve.ts'
-import { Admission, type Hold } from './admission.ts'
-import type { AuthOutcome } from './auth/index.ts'
-import { ClientAddress } from './client-address.ts'
-import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
-import { DeliveryMemory } from './dedup.ts'
-import { createFramer, type FramedEvent } from './framing/index.ts'
-import { createMsgpackFramer, isMsgpackContentType } from './framing/msgpack.ts'
-import { headBytes, requestTooLarge } from './limits.ts'
-import { RateLimiter } from './rate-limit.ts'
-import { RefusalLog } from './refusal-log.ts'
-import { type IngestSource, SourceCache } from './sources.ts'
-import { Stamper } from './stamp.ts'
-
-/**
- * The classify stage's seam: a source's log types compiled for one request (schemas/classify.ts). A
- * classified event comes back as the JSON bytes to store, onto which the stamp splices its p_ fields,
- * with the event time its schema found; null means the line is no event (a CSV header). `finish` is
- * called once the request's events are stored, so what classification counts is what was stored.
- */
-export interface Classifier {
-  classify(event: FramedEvent): FramedEvent | null
-  finish(): void
-}
-export type ClassifierFor = (source: SourceRecord) => Classifier | null
-
-export interface IngestDeps {
-  limits: Config['ingest']
-  registry: Registry
-  log: EventLog
-  /** The log's queue limit (`[log] queue_bytes_max`); new requests wait out while it is half full. */
-  logQueueBytesMax: number
-  /** What requests in progress, their garbage and the log's queue may hold in all (from `memory_max`). */
-  memoryBudgetBytes: number
-  /**
-   * Watch the process's resident memory against `memory_max` until this signal aborts (the server does, and
-   * stops it on shutdown; tests of one app need not).
-   */
-  memoryWatch?: AbortSignal
-  /** `[server] trusted_proxies`: peers that may name the client in Forwarded or X-Forwarded-For. */
-  trustedProxies: readonly string[]
-  counters: IngestCounters
-  logger: Logger
-  clock?: () => number
-  classifierFor?: ClassifierFor
-}
+import { AppError } from '../errors.ts'
+import { hecRoutes } from './hec/route.ts'
+import { type IngestDeps, ingestPipeline } from './pipeline.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 
 export function ingestRoute(deps: IngestDeps) {
-  const { limits, log, counters } = deps
-  const clock = deps.clock ?? Date.now
-  const toleranceMs = limits.signature_tolerance_seconds * 1000
-  const sources = new SourceCache(deps.registry, { timestampToleranceMs: toleranceMs, clock })
-  const admission = new Admission({
-    budgetBytes: deps.memoryBudgetBytes,
-    memoryMaxBytes: limits.memory_max,
-    residentBytes,
-    retryAfterSeconds: limits.retry_after_seconds,
-    logQueueBytes: () => log.queuedBytes(),
-    logQueueHighBytes: deps.logQueueBytesMax / 2,
-    collect: collectGarbage,
-  })
-  if (deps.memoryWatch && !deps.memoryWatch.aborted) {
-    const stop = admission.watch()
-    deps.memoryWatch.addEventListener('abort', stop, { once: true })
-  }
-  const clientAddress = new ClientAddress(deps.trustedProxies)
-  const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
-  const deliveries = new DeliveryMemory(toleranceMs, clock)
-  const retryAfter = { 'retry-after': String(limits.retry_after_seconds) }
-  const refusals = new RefusalLog(deps.logger, limits.refused_log_lines_per_second, clock)
-
-  async function ingest(request: Request, source: IngestSource, meter: Meter): Promise<Response> {
-    const { record, verifier } = source
-    const head = headBytes(request, pathAndQuery(request.url))
-    if (head > limits.request_bytes_max) throw requestTooLarge(limits.request_bytes_max)
-    if (source.allowedFrom) {
-      const client = clientAddress.of(request, peerAddress(request))
-      if (client === null || !source.allowedFrom.has(client)) throw addressNotAllowed(client)
-    }
-    admission.admit()
-    const early = verifier.checkHeaders(request.headers, clock())
-    if (!early.ok) throw authFailed(early)
-    rateLimiter.admit(record.id)
-
-    const body = await readBody(request, {
-      bodyBytesMax: limits.request_bytes_max - head,
-      timeoutMs: limits.body_timeout_ms,
-      tooLarge: () => requestTooLarge(limits.request_bytes_max),
-      meter,
-    })
-    const verdict = verifier.needsBody ? verifier.checkBody(early, body) : early
-    if (!verdict.ok) throw authFailed(verdict)
-
-    const classifier = deps.classifierFor?.(record) ?? null
-    const records = await frame(request, body, record, meter, classifier)
-    const accepted = records.length === 0 ? 0 : await store(record.id, verdict, records)
-    if (accepted !== null) classifier?.finish()
-    rateLimiter.consume(record.id, accepted ?? 0)
-    counters.accepted(record.id, accepted ?? 0, body.byteLength, clock())
-    const answer = accepted === null ? { accepted: 0, duplicate: true } : { accepted }
-    return new Response(JSON.stringify(answer), { headers: JSON_HEADERS })
-  }
-
-  /** Decode → framing → classify → stamp, chunk by chunk; every byte held is charged to `meter`. */
-  async function frame(
-    request: Request,
-    body: Uint8Array,
-    record: SourceRecord,
-    meter: Meter,
-    classifier: Classifier | null,
-  ): Promise<AppendRecord[]> {
-    const header = request.headers.get('content-encoding')
-    const sniffed = header === null ? sniffEncoding(body) : null
-    const encodings = header !== null ? parseContentEncoding(header) : sniffed ? [sniffed] : []
-    const stamper = new Stamper({
-      sourceId: record.id,
-      sourceLabel: record.label,
-      httpHeaders: keptHeaders(request.headers, record.httpHeaders),
-      parseTimeMs: clock(),
-      bodyBytes: body.byteLength,
-      meter,
-    })
-    const records: AppendRecord[] = []
-    const msgpack = isMsgpackContentType(request.headers.get('content-type'))
-    const framer = (msgpack ? createMsgpackFramer : createFramer)(
-      {
-        streamType: record.streamType,
-        jsonArrayEnvelopeField: record.streamOptions.jsonArrayEnvelopeField,
-        eventBytesMax: limits.event_bytes_max,
-        eventsMax: limits.events_per_request_max,
-        eventDepthMax: limits.event_depth_max,
-      },
-      (event) => {
-        const classified = classifier ? classifier.classify(event) : event
-        if (classified === null) return
-        records.push(stamper.stamp(classified))
-      },
-    )
-    if (encodings.length === 0) framer.push(body)
-    else {
-      for await (const chunk of decodeBody(body, encodings, limits.decoded_bytes_max, meter)) {
-        framer.push(chunk)
-      }
-    }
-    framer.end()
-    return records
-  }
-
-  /** Appends the batch; a Standard Webhooks retry of a delivery already stored appends nothing (null). */
-  async function store(
-    sourceId: string,
-    verdict: AuthOutcome,
-    records: AppendRecord[],
-  ): Promise<number | null> {
-    const append = async () => {
-      try {
-        await log.append(records)
-      } catch (error) {
-        if (error instanceof AppError && error.status === 503) {
-          throw new AppError(error.code, error.message, { headers: error.headers ?? retryAfter })
-        }
-        throw error
-      }
-      return records.length
-    }
-    const deliveryId = verdict.ok ? verdict.deliveryId : undefined
-    return deliveryId === undefined ? append() : deliveries.once(sourceId, deliveryId, append)
-  }
-
-  /** The 401 for a failed check, counted by its reason (the request itself is counted as refused). */
-  const authFailed = (outcome: Extract<AuthOutcome, { ok: false }>) => {
-    counters.authFailed(outcome.reason)
-    return authError(outcome)
-  }
+  const pipeline = ingestPipeline(deps)
 
   async function handle(request: Request, id: string): Promise<Response> {
-    const source = sources.get(id)
-    const hold: Hold = { bytes: 0, peak: 0 }
-    const meter: Meter = {
-      reserve: (bytes) => admission.reserve(hold, bytes),
-      release: (bytes) => admission.release(hold, bytes),
-    }
-    try {
-      if (!source) throw notFound(`no log source with integrationId ${id}`)
-      return await ingest(request, source, meter)
-    } catch (error) {
-      const code = error instanceof AppError ? error.code : 'INTERNAL'
-      const status = error instanceof AppError ? error.status : 500
-      counters.rejected(source?.record.id ?? null, code, status)
-      if (error instanceof AppError) {
-        const client = clientAddress.of(request, peerAddress(request))
-        refusals.record({ source: source?.record.id ?? id, status, code, client, reason: error.message })
-      }
-      throw error
-    } finally {
-      admission.release(hold)
-    }
+    const accepted = await pipeline.run(request, pipeline.sources.get(id), id)
+    const answer = accepted === null ? { accepted: 0, duplicate: true } : { accepted }
+    return new Response(JSON.stringify(answer), { headers: JSON_HEADERS })
   }
 
   const params = t.Object({ id: t.String({ description: 'integrationId of the source' }) })
@@ -235,17 +34,7 @@ export function ingestRoute(deps: IngestDeps) {
       },
     })
     .route('ALL', '/http/:id', methodNotAllowed, { detail: { hide: true } })
-}
-
-/** The request headers a source keeps on its events, those present, by lower-case name. */
-function keptHeaders(headers: Headers, names: readonly string[]): Record<string, string> | undefined {
-  if (names.length === 0) return undefined
-  const kept: Record<string, string> = {}
-  for (const name of names) {
-    const value = headers.get(name)
-    if (value !== null) kept[name] = value
-  }
-  return kept
+    .use(hecRoutes(pipeline, deps.registry, deps.clock ?? Date.now))
 }
 
 /** RFC 9110 §15.5.6: a 405 must list the methods the resource allows. */
@@ -253,21 +42,4 @@ function methodNotAllowed({ request }: { request: Request }): never {
   throw new AppError('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use POST`, {
     headers: { allow: 'POST' },
   })
-}
-
-function addressNotAllowed(client: string | null): AppError {
-  const who = client === null ? 'the client address could not be determined; it' : `client address ${client}`
-  return new AppError('ADDRESS_NOT_ALLOWED', `${who} is not in this source's allowedCidrs`)
-}
-
-function authError(outcome: Extract<AuthOutcome, { ok: false }>): AppError {
-  return new AppError('UNAUTHORIZED', outcome.message, {
-    headers: outcome.challenge ? { 'www-authenticate': outcome.challenge } : undefined,
-  })
-}
-
-/** The request target as sent: what follows the authority in the absolute URL the server builds. */
-function pathAndQuery(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
-  return start < 0 ? '/' : url.slice(start)
 }

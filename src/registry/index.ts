@@ -25,8 +25,11 @@ export interface Registry {
   /** Alerts waiting to be delivered. */
   alerts: AlertOutbox
   apiKey: ApiKeyGuard
-  /** Checks presented secrets against the stored keyed hashes (the ingest path's verifiers use it). */
-  secretBox: Pick<SecretBox, 'matches'>
+  /**
+   * Checks presented secrets against the stored keyed hashes (the ingest path's verifiers), and hashes a
+   * presented HEC token to look its source up.
+   */
+  secretBox: Pick<SecretBox, 'matches' | 'hash'>
   close(): void
 }
 

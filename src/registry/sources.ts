@@ -110,6 +110,10 @@ export function createSourceStore(deps: {
       "SELECT kind, value, expires_at FROM source_secrets WHERE source_id = ? AND slot = 'current'",
     ),
     dropSecrets: db.prepare('DELETE FROM source_secrets WHERE source_id = ?'),
+    bearerHashes: db.prepare<{ source_id: string; value: Uint8Array; expires_at: string | null }>(
+      `SELECT ss.source_id, ss.value, ss.expires_at FROM source_secrets ss JOIN sources s ON s.id = ss.source_id
+       WHERE s.auth_method = 'Bearer' AND ss.kind = 'hash' AND (ss.expires_at IS NULL OR ss.expires_at > ?)`,
+    ),
     putSecret: db.prepare(
       'INSERT OR REPLACE INTO source_secrets (source_id, slot, kind, value, expires_at) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -135,13 +139,25 @@ export function createSourceStore(deps: {
 
   const storeSecret = (id: string, config: SourceConfig, value: string) => {
     const sealed = config.authMethod === 'HMAC'
-    sql.putSecret.run(
-      id,
-      'current',
-      sealed ? 'sealed' : 'hash',
-      sealed ? box.seal(value) : box.hash(value),
-      null,
-    )
+    const stored = sealed ? box.seal(value) : box.hash(value)
+    if (config.authMethod === 'Bearer') assertTokenFree(id, stored)
+    sql.putSecret.run(id, 'current', sealed ? 'sealed' : 'hash', stored, null)
+  }
+
+  /**
+   * Splunk HEC requests name no source: the token alone finds it (ingest/hec), so two Bearer sources may
+   * not share a token, a previous one still in its grace period included.
+   */
+  const assertTokenFree = (id: string, hash: Uint8Array) => {
+    const taken = sql.bearerHashes
+      .all(now())
+      .some((row) => row.source_id !== id && Buffer.from(row.value).equals(hash))
+    if (taken) {
+      throw conflict(
+        'authBearerToken is already the token of another source; a token must find one source',
+        'authBearerToken',
+      )
+    }
   }
 
   /** Told the id of each source created, changed, removed or rotated, once its transaction has committed. */
@@ -273,6 +289,18 @@ export function createSourceStore(deps: {
     onChange(listener: (id: string) => void): () => void {
       listeners.add(listener)
       return () => listeners.delete(listener)
+    },
+
+    /**
+     * The keyed hash of every valid Bearer token, the previous ones of a rotation until they expire:
+     * what finds a source by the token alone (ingest/hec).
+     */
+    bearerTokens(): { sourceId: string; hash: Uint8Array; expiresAt: string | null }[] {
+      return sql.bearerHashes.all(now()).map((row) => ({
+        sourceId: row.source_id,
+        hash: new Uint8Array(row.value),
+        expiresAt: row.expires_at,
+      }))
     },
 
     credentials(anyCaseId: string): SourceCredentials {

@@ -10,7 +10,7 @@
  * once, when the request's events are stored, so counters and system errors see only stored events.
  */
 import { type FramedEvent, JsonEvent } from '../ingest/framing/index.ts'
-import type { Classifier } from '../ingest/route.ts'
+import type { Classifier } from '../ingest/pipeline.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { type CompiledSchema, compileSchema, ParseState } from './compile.ts'
 import { ByteWriter, CLOSE_BRACE, COMMA, Cursor } from './json-bytes.ts'

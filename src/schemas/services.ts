@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/schema.ts'
 import type { EventLog } from '../eventlog/index.ts'
-import type { ClassifierFor } from '../ingest/route.ts'
+import type { ClassifierFor } from '../ingest/pipeline.ts'
 import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
 import { createClassification } from './classify.ts'

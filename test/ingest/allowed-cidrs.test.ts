@@ -9,23 +9,23 @@ import { BASE_URL, type TestApp, testApp } from '../helpers.ts'
 let t: TestApp
 afterEach(() => t.close())
 
+/** Each source's Bearer token, by its id (two sources may not share one). */
+const tokens = new Map<string, string>()
+
 async function source(allowedCidrs: string[]): Promise<string> {
   const response = await t.call('POST', '/log-sources/http', {
-    body: {
-      integrationLabel: `s${Math.random()}`,
-      authMethod: 'Bearer',
-      authBearerToken: 'token-0123456789',
-      allowedCidrs,
-    },
+    body: { integrationLabel: `s${Math.random()}`, authMethod: 'Bearer', allowedCidrs },
   })
   expect(response.status).toBe(201)
-  return ((await response.json()) as { integrationId: string }).integrationId
+  const created = (await response.json()) as { integrationId: string; authBearerToken: string }
+  tokens.set(created.integrationId, created.authBearerToken)
+  return created.integrationId
 }
 
 function send(id: string, peer: string | null, headers: Record<string, string> = {}) {
   const request = new Request(`${BASE_URL}/http/${id}`, {
     method: 'POST',
-    headers: { authorization: 'Bearer token-0123456789', ...headers },
+    headers: { authorization: `Bearer ${tokens.get(id)}`, ...headers },
     body: '{"a":1}',
   })
   return t.app.handle(peer === null ? request : setPeerAddress(request, peer))

@@ -13,15 +13,13 @@
  * many megabytes never sits in memory whole.
  */
 
-import { type FramingContext, JsonEvent, malformed, notAnObject, type Stage } from './context.ts'
+import { type FramingContext, malformed, notAnObject, type Stage } from './context.ts'
 import type { FramedEvent } from './index.ts'
 import { ArrayStage } from './json-array.ts'
-import { CLOSE_BRACE, isBlank, OPEN_BRACE } from './scan.ts'
-import { validateObject } from './validate.ts'
+import { OPEN_BRACE } from './scan.ts'
+import { textEvent } from './text-event.ts'
 
 const CONTROL_MESSAGE = 'CONTROL_MESSAGE'
-
-const encoder = new TextEncoder()
 
 export function cloudWatchStage(ctx: FramingContext): Stage {
   let payloads = 0
@@ -106,16 +104,7 @@ export function entryEvent(ctx: FramingContext, entry: Record<string, unknown>, 
     throw malformed(ctx.label(), offset, 'logEvents entry without a string message')
   }
   const timeMs = typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : null
-  let start = 0
-  let end = message.length
-  while (start < end && isBlank(message.charCodeAt(start))) start++
-  while (end > start && isBlank(message.charCodeAt(end - 1))) end--
-  if (message.charCodeAt(start) === OPEN_BRACE && message.charCodeAt(end - 1) === CLOSE_BRACE) {
-    // Validated as bytes, like every other event, and parsed only if something asks for its value.
-    const json = encoder.encode(message.slice(start, end))
-    const validation = validateObject(json, 0, json.length, ctx.options.eventDepthMax)
-    if (validation.errorAt < 0) return new JsonEvent(json, validation.reservedKeys, timeMs)
-    if (validation.tooDeep) throw ctx.tooDeep(offset)
-  }
-  return { value: { message }, json: null, reservedKeys: false, timeMs, line: message }
+  const event = textEvent(message, timeMs, ctx.options.eventDepthMax)
+  if (event === 'too deep') throw ctx.tooDeep(offset)
+  return event
 }
