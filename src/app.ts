@@ -2,7 +2,6 @@
  * Builds the HTTP application from its feature plugins. No logic lives here: each room of `src/`
  * contributes one named plugin, and the order below is the order Elysia matches hooks in.
  */
-import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { alertsApi } from './api/alerts.ts'
 import { errorMapping } from './api/errors.ts'
@@ -11,11 +10,11 @@ import { healthApi } from './api/health.ts'
 import { inferSchemaApi } from './api/infer-schema.ts'
 import { logSourcesApi } from './api/log-sources.ts'
 import { metricsRoute } from './api/metrics.ts'
+import { apiDocs } from './api/openapi.ts'
 import { schemasApi } from './api/schemas.ts'
 import { systemErrorsApi } from './api/system-errors.ts'
 import { type Config, requestMemoryBytes } from './config/schema.ts'
 import { consoleRoutes } from './console/index.ts'
-import { errorSchemas } from './errors.ts'
 import type { EventLog } from './eventlog/index.ts'
 import { healthz } from './health/healthz.ts'
 import { ingestRoute } from './ingest/route.ts'
@@ -47,24 +46,7 @@ export function createApp(deps: AppDeps) {
   }
   return new Elysia({ name: 'inlet', normalize: false })
     .use(errorMapping(deps.logger))
-    .use(
-      openapi({
-        // The interactive page loads its script from a CDN; an offline appliance serves only the document.
-        provider: null,
-        documentation: {
-          info: {
-            title: 'Inlet',
-            version: VERSION,
-            description: 'HTTP log-ingestion appliance: management API',
-          },
-          components: {
-            securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
-            schemas: errorSchemas(),
-          },
-          security: [{ apiKey: [] }],
-        },
-      }),
-    )
+    .use(apiDocs())
     .use(healthz())
     .use(consoleRoutes())
     .use(

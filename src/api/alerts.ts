@@ -9,6 +9,7 @@ import type { AlertDeliverer } from '../health/alerts/deliver.ts'
 import type { Alert } from '../registry/alerts.ts'
 import type { Registry } from '../registry/index.ts'
 import { apiKeyCheck } from './guard.ts'
+import { errorResponses } from './openapi-docs.ts'
 
 export interface AlertsApiDeps {
   registry: Registry
@@ -61,6 +62,7 @@ export function alertsApi({ registry, deliverer, clock = Date.now }: AlertsApiDe
       detail: {
         tags: ['alerts'],
         summary: "Send a test alert to the configured receiver and return the receiver's answer",
+        responses: errorResponses('UNAUTHORIZED', 'ALERTS_NOT_CONFIGURED'),
       },
     },
   )

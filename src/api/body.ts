@@ -6,8 +6,19 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import { readBody } from '../body.ts'
-import { AppError, badRequest, unauthorized } from '../errors.ts'
+import { AppError, badRequest, type ErrorCode, unauthorized } from '../errors.ts'
 import { depthExceededAt } from '../json-depth.ts'
+
+/** What a route reading its body with `jsonBodyRoute` can refuse with before its handler runs. */
+export const JSON_BODY_ERRORS: readonly ErrorCode[] = [
+  'UNAUTHORIZED',
+  'VALIDATION_ERROR',
+  'MALFORMED_JSON',
+  'BAD_CONTENT_LENGTH',
+  'BODY_READ_FAILED',
+  'REQUEST_TIMEOUT',
+  'PAYLOAD_TOO_LARGE',
+]
 
 interface JsonBodyOptions {
   maxBytes: number

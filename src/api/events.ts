@@ -20,6 +20,7 @@ import { parseQuery, QueryError } from '../search/query.ts'
 import { relativeTimeMs } from '../search/relative-time.ts'
 import { countMatches, searchPage } from '../search/scan.ts'
 import { apiKeyCheck } from './guard.ts'
+import { errorResponses } from './openapi-docs.ts'
 import { integerParam, integerQuery } from './params.ts'
 
 export interface EventsDeps {
@@ -57,6 +58,8 @@ const filterQuery = {
   ),
   q: t.Optional(t.String({ maxLength: 4096, description: 'Filter expression (see the README).' })),
 }
+
+const searchErrors = errorResponses('UNAUTHORIZED', 'VALIDATION_ERROR', 'INVALID_QUERY')
 
 export function eventsApi({ registry, log, limits, clock = Date.now, searchCounters }: EventsDeps) {
   const { requireApiKey } = apiKeyCheck(registry.apiKey)
@@ -143,7 +146,31 @@ export function eventsApi({ registry, log, limits, clock = Date.now, searchCount
           limit: integerQuery(1, LIMIT_MAX, `Events per page, default ${LIMIT_DEFAULT}.`),
           cursor: t.Optional(t.String({ maxLength: 64, description: 'nextCursor of the previous page.' })),
         }),
-        detail: { tags: ['search'], summary: 'Search events, newest first' },
+        detail: {
+          tags: ['search'],
+          summary: 'Search events, newest first',
+          responses: {
+            200: {
+              description: 'A page of events, newest first, each as it was stored.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['results', 'nextCursor'],
+                    properties: {
+                      results: { type: 'array', items: { type: 'object' } },
+                      nextCursor: {
+                        anyOf: [{ type: 'string' }, { enum: [null] }],
+                        description: 'The `cursor` of the next page; null once the range is read to its end.',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            ...searchErrors,
+          },
+        },
       },
     )
     .get(
@@ -189,7 +216,11 @@ export function eventsApi({ registry, log, limits, clock = Date.now, searchCount
           buckets: t.Array(t.Object({ time: t.String(), count: t.Integer() })),
           partial: t.Boolean({ description: 'The scan ran out of time before the end of the range.' }),
         }),
-        detail: { tags: ['search'], summary: 'Count matching events, with a histogram over p_event_time' },
+        detail: {
+          tags: ['search'],
+          summary: 'Count matching events, with a histogram over p_event_time',
+          responses: searchErrors,
+        },
       },
     )
 }

@@ -5,14 +5,15 @@
  * store; the health room hears of it and judges the alarm again at once.
  */
 import { Elysia, t } from 'elysia'
-import { notFound } from '../errors.ts'
+import { type ErrorCode, notFound } from '../errors.ts'
 import type { Health } from '../health/index.ts'
 import { NO_DATA } from '../registry/health.ts'
 import type { Registry } from '../registry/index.ts'
 import { NoDataAlarm, SourceHealth } from '../registry/model.ts'
 import { canonicalId } from '../registry/sources.ts'
-import { jsonBodyRoute } from './body.ts'
+import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
+import { errorResponses } from './openapi-docs.ts'
 
 export interface HealthApiDeps {
   registry: Registry
@@ -52,7 +53,11 @@ export function healthApi({ registry, health, bodyBytesMax, bodyTimeoutMs }: Hea
   const checkType = (type: string) => {
     if (type !== NO_DATA) throw notFound(`unknown alarm type '${type}': the alarm type is ${NO_DATA}`)
   }
-  const detail = (summary: string) => ({ tags: ['health'], summary })
+  const detail = (summary: string, codes: readonly ErrorCode[] = [], success = {}) => ({
+    tags: ['health'],
+    summary,
+    responses: { ...success, ...errorResponses('UNAUTHORIZED', 'NOT_FOUND', ...codes) },
+  })
 
   return new Elysia({ name: 'health-api', normalize: false })
     .onBeforeHandle(requireApiKey)
@@ -86,7 +91,7 @@ export function healthApi({ registry, health, bodyBytesMax, bodyTimeoutMs }: Hea
       },
       {
         params,
-        ...jsonBody(NoDataAlarm, detail('Turn the alarm on, or change its threshold')),
+        ...jsonBody(NoDataAlarm, detail('Turn the alarm on, or change its threshold', JSON_BODY_ERRORS)),
         response: Alarm,
       },
     )
@@ -97,6 +102,11 @@ export function healthApi({ registry, health, bodyBytesMax, bodyTimeoutMs }: Hea
         registry.sources.setNoDataAlarm(id, null)
         set.status = 204
       },
-      { params, detail: detail('Turn the alarm off; what it raised is resolved') },
+      {
+        params,
+        detail: detail('Turn the alarm off; what it raised is resolved', [], {
+          204: { description: 'The alarm is off.' },
+        }),
+      },
     )
 }

@@ -8,9 +8,10 @@ import { Elysia, t } from 'elysia'
 import type { Registry } from '../registry/index.ts'
 import { InferSchemaInput, LogSchema, Source } from '../registry/model.ts'
 import type { InferenceJob } from '../schemas/job.ts'
-import { jsonBodyRoute } from './body.ts'
+import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
 import { toApiSource } from './log-sources.ts'
+import { errorResponses } from './openapi-docs.ts'
 import { toApiSchema } from './schemas.ts'
 
 export interface InferSchemaDeps {
@@ -46,6 +47,13 @@ export function inferSchemaApi({
         ...jsonBody(InferSchemaInput, {
           tags: ['log sources'],
           summary: 'Infer a schema from the events the source has stored; optionally save and attach it',
+          responses: errorResponses(
+            ...JSON_BODY_ERRORS,
+            'NOT_FOUND',
+            'NO_EVENTS',
+            'CONFLICT',
+            'LIMIT_REACHED',
+          ),
         }),
         response: t.Object({
           spec: t.String({ description: 'The draft schema as YAML.' }),

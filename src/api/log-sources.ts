@@ -3,13 +3,14 @@
  * secrets (CONTRACT.md section 4). Secrets appear only in the response of the request that set them.
  */
 import { Elysia, t } from 'elysia'
-import { badRequest } from '../errors.ts'
+import { badRequest, type ErrorCode } from '../errors.ts'
 import type { Health, SourceHealth } from '../health/index.ts'
 import type { Registry } from '../registry/index.ts'
 import { RotateInput, Source, SourceInput } from '../registry/model.ts'
 import { canonicalId, type SourceChange, type SourceRecord } from '../registry/sources.ts'
-import { jsonBodyRoute } from './body.ts'
+import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
+import { errorResponses } from './openapi-docs.ts'
 
 export interface LogSourcesDeps {
   registry: Registry
@@ -29,7 +30,11 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
     secret ? { ...present(source), [secret.field]: secret.value } : present(source)
   const sources = registry.sources
   const params = t.Object({ id: t.String({ description: 'integrationId' }) })
-  const detail = (summary: string) => ({ tags: ['log sources'], summary })
+  const detail = (summary: string, codes: readonly ErrorCode[] = [], success = {}) => ({
+    tags: ['log sources'],
+    summary,
+    responses: { ...success, ...errorResponses('UNAUTHORIZED', ...codes) },
+  })
   const jsonBody = jsonBodyRoute({ maxBytes: bodyBytesMax, timeoutMs: bodyTimeoutMs, authorized })
 
   // normalize: false makes an unknown field a 400 instead of silently dropping it.
@@ -44,7 +49,10 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
         set.status = 201
         return presentChange(sources.create(body))
       },
-      { ...jsonBody(SourceInput, detail('Create a source')), response: { 201: Source } },
+      {
+        ...jsonBody(SourceInput, detail('Create a source', [...JSON_BODY_ERRORS, 'CONFLICT'])),
+        response: { 201: Source },
+      },
     )
     .get(
       '',
@@ -70,7 +78,7 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
       {
         params,
         response: Source,
-        detail: detail('Read a source, with its health'),
+        detail: detail('Read a source, with its health', ['NOT_FOUND']),
       },
     )
     .put(
@@ -83,7 +91,14 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
       },
       {
         params,
-        ...jsonBody(SourceInput, detail('Replace a source (secrets kept unless given)')),
+        ...jsonBody(
+          SourceInput,
+          detail('Replace a source (secrets kept unless given)', [
+            ...JSON_BODY_ERRORS,
+            'NOT_FOUND',
+            'CONFLICT',
+          ]),
+        ),
         response: Source,
       },
     )
@@ -93,11 +108,20 @@ export function logSourcesApi({ registry, publicUrl, bodyBytesMax, bodyTimeoutMs
         sources.remove(id)
         set.status = 204
       },
-      { params, detail: detail('Delete a source') },
+      {
+        params,
+        detail: detail('Delete a source', ['NOT_FOUND'], { 204: { description: 'The source is deleted.' } }),
+      },
     )
     .post('/:id/rotate-secret', ({ params: { id }, body }) => presentChange(sources.rotate(id, body)), {
       params,
-      ...jsonBody(RotateInput, detail('Issue a new secret; the old one stays valid for graceSeconds')),
+      ...jsonBody(
+        RotateInput,
+        detail('Issue a new secret; the old one stays valid for graceSeconds', [
+          ...JSON_BODY_ERRORS,
+          'NOT_FOUND',
+        ]),
+      ),
       response: Source,
     })
 }

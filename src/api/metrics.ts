@@ -9,6 +9,7 @@ import { AppError } from '../errors.ts'
 import { type MetricsDeps, renderMetrics } from '../health/metrics.ts'
 import type { ApiKeyGuard } from '../registry/api-key.ts'
 import { API_KEY_HEADER } from './guard.ts'
+import { errorResponses } from './openapi-docs.ts'
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 const BEARER_CHALLENGE = 'Bearer realm="inlet"'
@@ -37,6 +38,14 @@ export function metricsRoute(deps: MetricsRouteDeps) {
         summary: 'Metrics in the Prometheus text format',
         description:
           'Needs the admin key in X-API-Key, or `Authorization: Bearer` with `[health] metrics_token` or the admin key.',
+        security: [{ apiKey: [] }, { metricsToken: [] }],
+        responses: {
+          200: {
+            description: 'The metrics, in the Prometheus text exposition format 0.0.4.',
+            content: { [METRICS_CONTENT_TYPE]: { schema: { type: 'string' } } },
+          },
+          ...errorResponses('UNAUTHORIZED'),
+        },
       },
     },
   )

@@ -4,11 +4,13 @@
  * the `:name` parameter takes whole; a percent-encoded name is decoded.
  */
 import { Elysia, t } from 'elysia'
+import type { ErrorCode } from '../errors.ts'
 import type { Registry } from '../registry/index.ts'
 import { LogSchema, LogSchemaInput } from '../registry/model.ts'
 import type { SchemaRecord } from '../registry/schemas.ts'
-import { jsonBodyRoute } from './body.ts'
+import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
+import { errorResponses } from './openapi-docs.ts'
 
 export interface SchemasDeps {
   registry: Registry
@@ -20,7 +22,11 @@ export function schemasApi({ registry, bodyBytesMax, bodyTimeoutMs }: SchemasDep
   const { authorized, requireApiKey } = apiKeyCheck(registry.apiKey)
   const schemas = registry.schemas
   const params = t.Object({ name: t.String({ description: 'Schema name, e.g. Custom.MyApp' }) })
-  const detail = (summary: string) => ({ tags: ['schemas'], summary })
+  const detail = (summary: string, codes: readonly ErrorCode[] = [], success = {}) => ({
+    tags: ['schemas'],
+    summary,
+    responses: { ...success, ...errorResponses('UNAUTHORIZED', ...codes) },
+  })
   const jsonBody = jsonBodyRoute({ maxBytes: bodyBytesMax, timeoutMs: bodyTimeoutMs, authorized })
 
   // normalize: false makes an unknown field a 400 instead of silently dropping it.
@@ -32,7 +38,13 @@ export function schemasApi({ registry, bodyBytesMax, bodyTimeoutMs }: SchemasDep
         set.status = 201
         return toApiSchema(schemas.create(body))
       },
-      { ...jsonBody(LogSchemaInput, detail('Create a schema')), response: { 201: LogSchema } },
+      {
+        ...jsonBody(
+          LogSchemaInput,
+          detail('Create a schema', [...JSON_BODY_ERRORS, 'CONFLICT', 'LIMIT_REACHED']),
+        ),
+        response: { 201: LogSchema },
+      },
     )
     .get('', () => ({ results: schemas.list().map(toApiSchema) }), {
       response: t.Object({ results: t.Array(LogSchema) }),
@@ -41,13 +53,16 @@ export function schemasApi({ registry, bodyBytesMax, bodyTimeoutMs }: SchemasDep
     .get('/:name', ({ params: { name } }) => toApiSchema(schemas.get(name)), {
       params,
       response: LogSchema,
-      detail: detail('Read a schema'),
+      detail: detail('Read a schema', ['NOT_FOUND']),
     })
     .put('/:name', ({ params: { name }, body }) => toApiSchema(schemas.update(name, body)), {
       params,
       ...jsonBody(
         LogSchemaInput,
-        detail('Update a schema: fields may be added and descriptions changed, nothing removed or retyped'),
+        detail('Update a schema: fields may be added and descriptions changed, nothing removed or retyped', [
+          ...JSON_BODY_ERRORS,
+          'NOT_FOUND',
+        ]),
       ),
       response: LogSchema,
     })
@@ -57,7 +72,16 @@ export function schemasApi({ registry, bodyBytesMax, bodyTimeoutMs }: SchemasDep
         schemas.remove(name)
         set.status = 204
       },
-      { params, detail: detail('Delete a schema no source uses (409 naming the sources that do)') },
+      {
+        params,
+        detail: detail(
+          'Delete a schema no source uses (409 naming the sources that do)',
+          ['NOT_FOUND', 'CONFLICT'],
+          {
+            204: { description: 'The schema is deleted.' },
+          },
+        ),
+      },
     )
 }
 

@@ -8,6 +8,7 @@ import { SystemError } from '../registry/model.ts'
 import { canonicalId } from '../registry/sources.ts'
 import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../registry/system-errors.ts'
 import { apiKeyCheck } from './guard.ts'
+import { errorResponses } from './openapi-docs.ts'
 import { integerParam, integerQuery } from './params.ts'
 
 export function systemErrorsApi({ registry }: { registry: Registry }) {
@@ -36,7 +37,11 @@ export function systemErrorsApi({ registry }: { registry: Registry }) {
         limit: integerQuery(1, LIST_LIMIT_MAX, `At most this many errors, default ${LIST_LIMIT_DEFAULT}.`),
       }),
       response: t.Object({ results: t.Array(SystemError) }),
-      detail: { tags: ['system errors'], summary: 'List open and past system errors' },
+      detail: {
+        tags: ['system errors'],
+        summary: 'List open and past system errors',
+        responses: errorResponses('UNAUTHORIZED', 'VALIDATION_ERROR'),
+      },
     },
   )
 }

@@ -57,7 +57,7 @@ const ASSETS: Record<string, Asset> = {
   'icon.svg': { type: 'image/svg+xml', body: ICON, etag: '"icon-1"' },
 }
 
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

@@ -5,6 +5,7 @@
  * other plugin may register a global `onParse`.
  */
 import { Elysia, t } from 'elysia'
+import { errorResponses } from '../api/openapi-docs.ts'
 import { AppError } from '../errors.ts'
 import { hecRoutes } from './hec/route.ts'
 import { type IngestDeps, ingestPipeline } from './pipeline.ts'
@@ -29,8 +30,90 @@ export function ingestRoute(deps: IngestDeps) {
         tags: ['ingest'],
         summary: 'Send events to a source',
         description:
-          'Body: JSON, NDJSON, a JSON array or lines, optionally gzip/deflate/br/zstd. Answers {"accepted": N} once durable.',
+          'Authenticated by the source, not by the API key, as its `authMethod` says:\n\n' +
+          '- `SharedSecret`: the secret itself in the header `authHeaderKey`.\n' +
+          '- `HMAC`: a signature of the raw body under the secret, by `authHmacScheme`: `raw` (hex or base64 ' +
+          'in `authHeaderKey`, with `authHmacAlg`), `github` (`X-Hub-Signature-256`), `standard-webhooks` ' +
+          '(`webhook-id`, `webhook-timestamp`, `webhook-signature`), `stripe` (`Stripe-Signature`), `slack` ' +
+          '(`X-Slack-Signature`, `X-Slack-Request-Timestamp`).\n' +
+          '- `Bearer`: `Authorization: Bearer <token>`.\n' +
+          '- `Basic`: `Authorization: Basic` with `authUsername` and the password.\n' +
+          '- `None`: no check.\n\n' +
+          'A source with `allowedCidrs` takes requests only from those addresses. Any other method than POST ' +
+          'gets 405 `METHOD_NOT_ALLOWED`.',
         security: [],
+        parameters: [
+          {
+            name: 'Content-Encoding',
+            in: 'header',
+            description:
+              'How the body is compressed: gzip, deflate, br or zstd (at most two, in the order applied). ' +
+              'Without it, a compressed body is recognised by its first bytes.',
+            schema: { type: 'string' },
+          },
+        ],
+        requestBody: {
+          required: true,
+          description:
+            "The events, read as the source's `logStreamType` says (`Auto` tells them apart by the first byte): " +
+            'one JSON object, NDJSON, concatenated objects, a JSON array (or the array at ' +
+            '`jsonArrayEnvelopeField`), plain lines, or CloudWatch Logs subscription payloads. At most ' +
+            '`[ingest] request_bytes_max` as sent, `decoded_bytes_max` decompressed, `events_per_request_max` ' +
+            'events, each at most `event_bytes_max` and `event_depth_max` levels deep.',
+          content: {
+            'application/json': {
+              schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+            },
+            'application/x-ndjson': { schema: { type: 'string', description: 'One JSON object a line.' } },
+            'text/plain': { schema: { type: 'string', description: 'One event a line on Lines sources.' } },
+            'application/msgpack': {
+              schema: {
+                description:
+                  'MessagePack (also as application/x-msgpack): maps, arrays of maps or `[time, map]` pairs, ' +
+                  'one after another, on any source.',
+              },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description:
+              'The events are stored durably. A Standard Webhooks retry of a delivery already stored is ' +
+              'answered `{"accepted": 0, "duplicate": true}` and stores nothing.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['accepted'],
+                  properties: { accepted: { type: 'integer' }, duplicate: { type: 'boolean' } },
+                },
+              },
+            },
+          },
+          ...errorResponses(
+            'NOT_FOUND',
+            'UNAUTHORIZED',
+            'ADDRESS_NOT_ALLOWED',
+            'RATE_LIMITED',
+            'OVERLOADED',
+            'PAYLOAD_TOO_LARGE',
+            'BAD_CONTENT_LENGTH',
+            'BODY_READ_FAILED',
+            'REQUEST_TIMEOUT',
+            'UNSUPPORTED_ENCODING',
+            'DECODE_FAILED',
+            'DECODED_TOO_LARGE',
+            'MALFORMED_JSON',
+            'MALFORMED_MSGPACK',
+            'NOT_AN_OBJECT',
+            'INVALID_UTF8',
+            'EVENT_TOO_DEEP',
+            'EVENT_TOO_LARGE',
+            'TOO_MANY_EVENTS',
+            'LOG_OVERLOADED',
+            'LOG_UNAVAILABLE',
+          ),
+        },
       },
     })
     .route('ALL', '/http/:id', methodNotAllowed, { detail: { hide: true } })

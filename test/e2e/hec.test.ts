@@ -33,7 +33,7 @@ describe('Splunk HEC senders', () => {
   })
 
   /** Sends one payload with splunk-logging; the callback's error, status and parsed body. */
-  function sendWithLibrary(logger: SplunkLogger, payload: object) {
+  function sendWithLibrary(logger: SplunkLogger, payload: Parameters<SplunkLogger['send']>[0]) {
     return new Promise<{ error: unknown; status: number | undefined; body: unknown }>((resolve) => {
       logger.send(payload, (error, response, body) => resolve({ error, status: response?.statusCode, body }))
     })

@@ -36,7 +36,7 @@ async function stored(): Promise<Record<string, unknown>[]> {
   return events
 }
 
-async function answer(response: Response) {
+async function answer(response: Response): Promise<Record<string, unknown> & { status: number }> {
   return { status: response.status, ...((await response.json()) as Record<string, unknown>) }
 }
 

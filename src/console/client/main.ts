@@ -96,6 +96,7 @@ function App() {
             html`<a href=${href(path)} aria-current=${section === path ? 'page' : undefined}>${label}</a>`,
         )}
       </nav>
+      <a href="/openapi">API reference</a>
       <button type="button" class="link" onClick=${signOut}>Sign out</button>
     </header>
     <main id="main" tabindex="-1"><${Page} route=${route} /></main>

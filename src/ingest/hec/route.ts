@@ -15,6 +15,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { Elysia } from 'elysia'
+import { hecErrorResponses } from '../../api/openapi-docs.ts'
 import { AppError } from '../../errors.ts'
 import type { AuthFailureReason } from '../auth/index.ts'
 import { headerBytes, headerValue } from '../auth/verifier.ts'
@@ -90,33 +91,122 @@ export function hecRoutes(
     }
   }
 
-  const health = () => (pipeline.admission.busy ? hecAnswer(18) : hecAnswer(17))
+  const health = () => (pipeline.admission.busy ? hecRefusal(UNHEALTHY) : hecAnswer(17))
   const event = ({ request }: { request: Request }) => collect(request, envelopeFramer)
   const raw = ({ request }: { request: Request }) => collect(request, rawFramer)
-  const ingest = { parse: 'none' as const, detail: { tags: ['splunk hec'], security: [] } }
-  const doc = (summary: string) => ({ ...ingest, detail: { ...ingest.detail, summary } })
 
   return new Elysia({ name: 'hec' })
-    .post(BASE, event, doc('Splunk HEC: send event envelopes (as /services/collector/event)'))
-    .post(`${BASE}/event`, event, doc('Splunk HEC: send event envelopes'))
-    .post(`${BASE}/event/1.0`, event, doc('Splunk HEC: send event envelopes (as /services/collector/event)'))
-    .post(`${BASE}/raw`, raw, doc('Splunk HEC: send raw text, one event per line'))
-    .post(`${BASE}/raw/1.0`, raw, doc('Splunk HEC: send raw text (as /services/collector/raw)'))
-    .get(`${BASE}/health`, health, {
-      detail: { tags: ['splunk hec'], security: [], summary: "Splunk HEC's health" },
-    })
-    .get(`${BASE}/health/1.0`, health, {
-      detail: {
-        tags: ['splunk hec'],
-        security: [],
-        summary: "Splunk HEC's health (as /services/collector/health)",
-      },
-    })
-    .post(
-      `${BASE}/ack`,
-      () => hecAnswer(14),
-      doc('Splunk HEC: acknowledgements are off (a 200 is durable already)'),
-    )
+    .post(BASE, event, ingestDoc(`Send HEC event envelopes (as ${BASE}/event)`, EVENT_BODY))
+    .post(`${BASE}/event`, event, ingestDoc('Send HEC event envelopes', EVENT_BODY))
+    .post(`${BASE}/event/1.0`, event, ingestDoc(`As ${BASE}/event`, EVENT_BODY))
+    .post(`${BASE}/raw`, raw, ingestDoc('Send raw text to HEC, one event a line', RAW_BODY))
+    .post(`${BASE}/raw/1.0`, raw, ingestDoc(`As ${BASE}/raw`, RAW_BODY))
+    .get(`${BASE}/health`, health, HEALTH_DOC)
+    .get(`${BASE}/health/1.0`, health, HEALTH_DOC)
+    .post(`${BASE}/ack`, () => hecRefusal(ACK_DISABLED), ACK_DOC)
+}
+
+const UNHEALTHY = new HecError(
+  'OVERLOADED',
+  'the server is refusing new requests for now: memory is near [ingest] memory_max or the log queue is half full',
+  18,
+)
+const ACK_DISABLED = new HecError(
+  'VALIDATION_ERROR',
+  'acknowledgements are off: a 200 from Inlet already means the events are durable',
+  14,
+)
+
+const answer = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/HecAnswer' } } },
+})
+
+const EVENT_BODY = {
+  'application/json': {
+    schema: {
+      type: 'object',
+      description:
+        'One or more envelopes, concatenated or one a line: `event` (required: an object, or text), `time` ' +
+        '(epoch seconds), `host`, `source`, `sourcetype`, `index` (stored as `splunk_host` and so on) and ' +
+        '`fields` (stored as `splunk_fields`). The query string may give `host`, `source`, `sourcetype`, ' +
+        '`index` and `time` for envelopes without them.',
+    },
+  },
+} as const
+
+const RAW_BODY = {
+  'text/plain': {
+    schema: {
+      type: 'string',
+      description:
+        'One event a line (a JSON object line is that object). The query string may give `host`, `source`, ' +
+        '`sourcetype`, `index` and `time`.',
+    },
+  },
+} as const
+
+const ingestDoc = (summary: string, content: typeof EVENT_BODY | typeof RAW_BODY) => ({
+  parse: 'none' as const,
+  detail: {
+    tags: ['splunk hec'],
+    summary,
+    description:
+      'Authenticated by `Authorization: Splunk <token>` (or Basic with the token as the password), the ' +
+      "token being a Bearer source's `authBearerToken`; a token in the query string is refused (code 16). " +
+      'The request is stored whole or not at all, and answered once durable.',
+    security: [],
+    requestBody: { required: true, content },
+    responses: {
+      200: answer('`{"text": "Success", "code": 0}`: every event is stored.'),
+      ...hecErrorResponses(
+        'UNAUTHORIZED',
+        'UNKNOWN_TOKEN',
+        'ADDRESS_NOT_ALLOWED',
+        'NOT_FOUND',
+        'VALIDATION_ERROR',
+        'MALFORMED_JSON',
+        'INVALID_UTF8',
+        'EVENT_TOO_DEEP',
+        'DECODE_FAILED',
+        'BODY_READ_FAILED',
+        'BAD_CONTENT_LENGTH',
+        'REQUEST_TIMEOUT',
+        'PAYLOAD_TOO_LARGE',
+        'DECODED_TOO_LARGE',
+        'EVENT_TOO_LARGE',
+        'TOO_MANY_EVENTS',
+        'UNSUPPORTED_ENCODING',
+        'RATE_LIMITED',
+        'OVERLOADED',
+        'LOG_OVERLOADED',
+        'LOG_UNAVAILABLE',
+      ),
+    },
+  },
+})
+
+const HEALTH_DOC = {
+  detail: {
+    tags: ['splunk hec'],
+    summary: "HEC's health",
+    security: [],
+    responses: {
+      200: answer('`{"text": "HEC is healthy", "code": 17}`'),
+      ...hecErrorResponses('OVERLOADED'),
+    },
+  },
+}
+
+const ACK_DOC = {
+  parse: 'none' as const,
+  detail: {
+    tags: ['splunk hec'],
+    summary: 'HEC acknowledgements: off',
+    description: 'Always `{"text": "ACK is disabled", "code": 14}` with 400: a 200 is durable already.',
+    security: [],
+    responses: hecErrorResponses('VALIDATION_ERROR'),
+  },
 }
 
 /**
