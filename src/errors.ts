@@ -4,8 +4,9 @@
  * HTTP status it maps to, so the one mapping in `api/errors.ts` answers every route alike. Programmer
  * errors are not AppErrors: they are assertions and crash loudly.
  *
- * The catalogue is the single list of codes: the OpenAPI document and the README's table of error codes
- * are made from it (a test keeps the README in step), so a code cannot drift from what users are told.
+ * The catalogue is the single list of codes: the OpenAPI document and the table of error codes in
+ * docs/reference.md are made from it (a test keeps the reference in step), so a code cannot drift from what
+ * users are told.
  */
 import { Type as T } from '@sinclair/typebox'
 
@@ -98,7 +99,7 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE
 
-/** The catalogue as a Markdown table (code, status, meaning), columns aligned: the README's table. */
+/** The catalogue as a Markdown table (code, status, meaning), columns aligned: the reference's table. */
 export function errorTable(): string {
   const rows = [
     ['code', 'status', 'meaning'],

@@ -1,4 +1,4 @@
-/** House rules that a reviewer would otherwise have to check by eye (ARCHITECTURE.md, "Rules of the house"). */
+/** House rules that a reviewer would otherwise have to check by eye (docs/architecture.md, "Decisions"). */
 import { expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

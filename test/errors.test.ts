@@ -1,7 +1,7 @@
 /**
  * The error catalogue is the one list of codes: every code the code base raises is in it (the type
- * system sees to that), every code in it is raised somewhere, and the README and the OpenAPI document
- * show it as it is.
+ * system sees to that), every code in it is raised somewhere, and the reference (docs/reference.md) and
+ * the OpenAPI document show it as it is.
  */
 import { expect, test } from 'bun:test'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -20,10 +20,10 @@ const sourceText = (dir: string): string =>
     })
     .join('\n')
 
-test("the README's table of error codes is the catalogue's", () => {
-  const readme = readFileSync('README.md', 'utf8')
-  // On a mismatch, the expected table is printed: paste it into the README's "Error codes" section.
-  expect(readme.includes(errorTable()) ? 'in step' : errorTable()).toBe('in step')
+test("the reference's table of error codes is the catalogue's", () => {
+  const reference = readFileSync('docs/reference.md', 'utf8')
+  // On a mismatch, the expected table is printed: paste it into the reference's "Error codes" section.
+  expect(reference.includes(errorTable()) ? 'in step' : errorTable()).toBe('in step')
 })
 
 test('every code of the catalogue is raised somewhere', () => {

@@ -1,6 +1,6 @@
 /**
  * `POST /alerts/test`: sends a test alert to the configured receiver at once, outside the outbox, and
- * answers with what the receiver said (CONTRACT.md section 4), so an operator setting up `[alerts]` sees
+ * answers with what the receiver said (docs/reference.md), so an operator setting up `[alerts]` sees
  * whether the URL, the format and the receiver's signature check work without waiting for a real alarm.
  */
 import { Elysia, t } from 'elysia'

@@ -1,5 +1,5 @@
 /**
- * `GET /events` and `GET /events/count` (CONTRACT.md section 7): search the event log, newest first (in
+ * `GET /events` and `GET /events/count` (docs/reference.md): search the event log, newest first (in
  * the order events were stored), within a window of p_event_time that defaults to the last 24 hours.
  * Pages are cut by rows (`limit`), bytes (`[search] response_bytes_max`) and scan time
  * (`[search] scan_time_ms_max`); `nextCursor` continues below the last event examined, so paging never

@@ -1,5 +1,5 @@
 /**
- * Source health and the no-data alarm over the management API (CONTRACT.md sections 4 and 6):
+ * Source health and the no-data alarm over the management API (docs/reference.md):
  * `GET /log-sources/http/{id}/health` and `GET`, `PUT`, `DELETE /log-source-alarms/{id}/SOURCE_NO_DATA`.
  * Turning the alarm on, off or to a new threshold is a change of its source, made through the source
  * store; the health room hears of it and judges the alarm again at once.

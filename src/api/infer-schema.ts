@@ -1,6 +1,6 @@
 /**
  * `POST /log-sources/http/{id}/infer-schema`: the source's draft schema, inferred from the events it has
- * stored (CONTRACT.md section 4), as `{"spec": "<yaml>", "eventsSampled": N}`. With `{"saveAs": {"name"}}`
+ * stored (docs/reference.md), as `{"spec": "<yaml>", "eventsSampled": N}`. With `{"saveAs": {"name"}}`
  * the draft is also saved as a schema and attached to the source, so a sender's events start being
  * classified with one call; the answer then carries the new `schema` and the updated `source` too.
  */

@@ -1,6 +1,6 @@
 /**
  * `/log-sources/http`: create, list, read, replace and delete HTTP log sources, and rotate their
- * secrets (CONTRACT.md section 4). Secrets appear only in the response of the request that set them.
+ * secrets (docs/reference.md). Secrets appear only in the response of the request that set them.
  */
 import { Elysia, t } from 'elysia'
 import { badRequest, type ErrorCode } from '../errors.ts'

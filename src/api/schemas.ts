@@ -1,5 +1,5 @@
 /**
- * `/schemas`: create, list, read, update and delete log schemas (CONTRACT.md sections 4 and 5), with Panther's
+ * `/schemas`: create, list, read, update and delete log schemas (docs/reference.md), with Panther's
  * names so its clients and scripts work unchanged. Schema names hold dots (`Custom.Acme.Audit`), which
  * the `:name` parameter takes whole; a percent-encoded name is decoded.
  */

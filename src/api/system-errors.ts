@@ -1,6 +1,6 @@
 /**
  * `GET /system-errors`: the problems the appliance noticed on its own, open ones first, then past ones
- * newest first (CONTRACT.md section 6).
+ * newest first (docs/reference.md).
  */
 import { Elysia, t } from 'elysia'
 import type { Registry } from '../registry/index.ts'

@@ -57,6 +57,7 @@ create options:
   --log-type NAME          schema to classify against (repeatable)
   --no-data-minutes N|off  SOURCE_NO_DATA alarm threshold (default 1440)
   --allowed-cidr RANGE     address or CIDR range senders may connect from (repeatable; default any)
+  --http-header NAME       request header to keep on each event as p_http_headers (repeatable)
 
 Common flags:
   --server URL     server to talk to (default $INLET_SERVER or http://127.0.0.1:8080)

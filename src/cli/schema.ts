@@ -1,5 +1,5 @@
 /**
- * `inlet schema …`: log schemas on a running server (`/schemas`, CONTRACT.md sections 4 and 5). A spec is
+ * `inlet schema …`: log schemas on a running server (`/schemas`, docs/reference.md). A spec is
  * read from a YAML file, or from stdin with `--file -`; the server validates it, and its message (the
  * line at fault included) is what the command prints when it refuses one.
  */

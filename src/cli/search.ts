@@ -1,5 +1,5 @@
 /**
- * `inlet search [q]`: the stored events of a running server (`GET /events`, CONTRACT.md section 7), newest
+ * `inlet search [q]`: the stored events of a running server (`GET /events`, docs/reference.md), newest
  * first. Times may be relative (`-15m`) because that is how people ask ("the last hour"); they are turned
  * into RFC 3339 here, so the server sees one format. The server pages its answers; the command follows
  * `nextCursor` until it has `--limit` events, so the limit means what is printed, not one page's size.

@@ -25,6 +25,7 @@ const OPTIONS = {
   'envelope-field': { type: 'string' },
   'log-type': { type: 'string', multiple: true },
   'allowed-cidr': { type: 'string', multiple: true },
+  'http-header': { type: 'string', multiple: true },
   'no-data-minutes': { type: 'string' },
   grace: { type: 'string' },
 } as const
@@ -100,6 +101,7 @@ function createBody(values: Values): Record<string, unknown> {
     authHmacScheme: values['hmac-scheme'],
     authUsername: values.username,
     allowedCidrs: values['allowed-cidr'],
+    httpHeaders: values['http-header'],
   }
   if (values.secret !== undefined) body[secretFieldOf(auth)] = values.secret
   if (values['envelope-field'] !== undefined)
@@ -136,6 +138,7 @@ const SHOWN_FIELDS = [
   'logTypes',
   'noDataAlarm',
   'allowedCidrs',
+  'httpHeaders',
   'previousSecretExpiresAt',
   'createdAt',
   'lastModified',

@@ -1,5 +1,5 @@
 /**
- * The web console (CONTRACT.md section 8), served at `/`: one HTML page, one script and one style sheet,
+ * The web console (docs/reference.md), served at `/`: one HTML page, one script and one style sheet,
  * bundled from `client/` at build time (runtime/console-bundle.ts) and embedded in the binary, so the
  * console works offline and loads nothing from anywhere but this server. The page talks to the public
  * management API only, with the key the user signs in with; it has no endpoints of its own.

@@ -1,6 +1,6 @@
 /**
  * Classification failures as the operator sees them: counted per source at once, and reported as the
- * `SOURCE_CLASSIFICATION_FAILURES` system error (CONTRACT.md section 5). A misconfigured sender can fail
+ * `SOURCE_CLASSIFICATION_FAILURES` system error (docs/reference.md). A misconfigured sender can fail
  * every event of thousands of requests a second, so the system error is written at most once per
  * `flushIntervalMs` per source, carrying the count gathered since the last write. The health job
  * (index.ts) resolves it once the source has gone `[health] classification_failures_quiet_minutes`

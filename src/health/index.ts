@@ -1,5 +1,5 @@
 /**
- * Source health (CONTRACT.md section 6), running: the totals behind `GET /log-sources/http/{id}/health`,
+ * Source health (docs/reference.md), running: the totals behind `GET /log-sources/http/{id}/health`,
  * the `SOURCE_NO_DATA` alarm job, the life cycle of the system errors the health room owns, and the
  * hooks by which the event log reports that it cannot write.
  *

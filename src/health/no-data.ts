@@ -1,5 +1,5 @@
 /**
- * The `SOURCE_NO_DATA` alarm's state machine (CONTRACT.md section 6), pure: given an alarm, when its
+ * The `SOURCE_NO_DATA` alarm's state machine (docs/reference.md), pure: given an alarm, when its
  * source's newest event arrived and the time now, the state it should be in.
  *
  *   INSUFFICIENT_DATA  no event has arrived since the alarm was turned on: nothing to judge yet

@@ -1,6 +1,6 @@
 /**
  * The stored form of an event: the event as received (or as classified) plus the fields every stored
- * event carries (CONTRACT.md section 5): `p_row_id`, `p_source_id`, `p_source_label`, `p_parse_time`
+ * event carries (docs/reference.md): `p_row_id`, `p_source_id`, `p_source_label`, `p_parse_time`
  * and `p_event_time`, RFC 3339 in UTC, and `p_http_headers` when the source keeps request headers.
  *
  * Re-serializing every event would cost as much as parsing it, so when the framer kept the event's own

@@ -10,7 +10,7 @@ import type { Database } from '../runtime/sqlite.ts'
 /** `ALARM` when a problem begins (an alarm fires, a system error opens), `OK` when it ends. */
 export type AlertState = 'ALARM' | 'OK'
 
-/** What a receiver gets, in the `standard` format exactly this object (CONTRACT.md section 6). */
+/** What a receiver gets, in the `standard` format exactly this object (docs/reference.md). */
 export interface Alert {
   /** SOURCE_NO_DATA, SOURCE_CLASSIFICATION_FAILURES, LOG_WRITE_FAILURE, or TEST for POST /alerts/test. */
   type: string

@@ -1,6 +1,6 @@
 /**
  * The shapes of log sources, log schemas and system errors, as the management API speaks them
- * (Panther's camelCase names, CONTRACT.md sections 4 to 6). These TypeBox schemas are the single source of the types, the request validation and the
+ * (Panther's camelCase names, docs/reference.md). These TypeBox schemas are the single source of the types, the request validation and the
  * OpenAPI document.
  */
 import { type Static, Type as T } from '@sinclair/typebox'

@@ -1,5 +1,5 @@
 /**
- * The schema registry: Panther custom log schemas (CONTRACT.md section 5), kept as the YAML the user
+ * The schema registry: Panther custom log schemas (docs/reference.md), kept as the YAML the user
  * submitted, beside the settings the API holds outside it. A spec is parsed and checked on every create
  * and update, and Panther's edit rule (`checkEvolution`) decides whether an update may replace it, since
  * events already stored under the old revision must still fit the schema that claims them. Parsed specs

@@ -1,7 +1,7 @@
 /**
  * System errors: problems the appliance noticed on its own (a source whose events no schema parses, a
  * source gone quiet), kept so an operator can see what is wrong now and what was wrong before
- * (CONTRACT.md section 6). An error is open until its cause goes away; while open, a repeat only bumps
+ * (docs/reference.md). An error is open until its cause goes away; while open, a repeat only bumps
  * its count, so a flood of failures is one row, not a flood of rows. Resolved errors are kept as history,
  * up to RESOLVED_KEPT_MAX of them. Statements are prepared once, when the store is created.
  */

@@ -1,5 +1,5 @@
 /**
- * The filter language of `GET /events` (CONTRACT.md section 7): reads `q` into an AST that predicate.ts
+ * The filter language of `GET /events` (docs/reference.md): reads `q` into an AST that predicate.ts
  * compiles, and derives from it what the scanner can check on an event's stored JSON text before parsing it.
  *
  * Grammar, loosest binding first: `a OR b`; `a AND b` (also `a b`); `NOT a`; then terms: `( … )`, a quoted

@@ -62,6 +62,8 @@ describe('inlet serve over HTTP', () => {
         '10.0.0.0/8',
         '--allowed-cidr',
         '2001:db8::/32',
+        '--http-header',
+        'X-Request-Id',
         '--json',
       ],
       env,
@@ -70,7 +72,11 @@ describe('inlet serve over HTTP', () => {
       authUsername: 'fluent',
       authPassword: 'pass:with:colons',
       allowedCidrs: ['10.0.0.0/8', '2001:db8::/32'],
+      httpHeaders: ['x-request-id'],
     })
+    expect((await runCli(['source', 'show', 'shipper'], env)).stdout).toMatch(
+      /httpHeaders +\["x-request-id"\]/,
+    )
     const listed = await runCli(['source', 'list'], env)
     expect(listed.stdout).toContain('GitHub audit')
     const shown = await runCli(['source', 'show', 'github AUDIT', '--json'], env)

@@ -1,6 +1,6 @@
 /**
  * What an alert looks like on the wire, per `[alerts] format`: `standard` sends the alert object itself
- * (CONTRACT.md section 6), `slack` sends `{"text": "..."}`, the shape Slack, Mattermost and Teams
+ * (docs/reference.md), `slack` sends `{"text": "..."}`, the shape Slack, Mattermost and Teams
  * incoming webhooks take. Both are JSON and both are signed (sign.ts).
  */
 import type { Config } from '../../config/schema.ts'

@@ -1,5 +1,5 @@
 /**
- * HMAC (CONTRACT.md section 3): the sender signs the raw body bytes exactly as sent, compressed or not,
+ * HMAC (docs/reference.md): the sender signs the raw body bytes exactly as sent, compressed or not,
  * with the source's key. The scheme (`authHmacScheme`) decides which headers carry the signature and what
  * is signed before the body; this file computes HMAC(key, prefix ‖ body) for every live key (two during
  * a rotation's grace period) and compares it with every presented signature in constant time.

@@ -1,5 +1,5 @@
 /**
- * The auth stage of the ingest path (ARCHITECTURE.md, stage 2). `compileVerifier` runs once per source,
+ * The auth stage of the ingest path (docs/architecture.md, "The ingest path", stage 3). `compileVerifier` runs once per source,
  * when the source is loaded (config → verifier, as Vector's `Config.build()`): header names are
  * lower-cased, keys decoded and the scheme chosen there, so a request pays only for its own checks.
  * Header-only modes decide before the body is read; HMAC rejects early what the headers alone show and

@@ -1,5 +1,5 @@
 /**
- * raw (CONTRACT.md section 3): the header `authHeaderKey` carries HMAC(key, body) over the raw body bytes,
+ * raw (docs/reference.md): the header `authHeaderKey` carries HMAC(key, body) over the raw body bytes,
  * as hex (any case) or base64 (or base64url), optionally prefixed `<alg>=` the way GitHub and many others
  * write it. A prefix, when present, must name the source's algorithm: a sender signing with another hash
  * is misconfigured, and saying so is more useful than "does not match".

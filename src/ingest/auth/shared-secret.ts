@@ -1,5 +1,5 @@
 /**
- * SharedSecret (CONTRACT.md section 3, as Panther's HTTP sources): the sender puts the secret itself in
+ * SharedSecret (docs/reference.md, as Panther's HTTP sources): the sender puts the secret itself in
  * the header `authHeaderKey`. Only a keyed hash of it is stored, so the presented value is hashed and
  * compared in constant time.
  */
