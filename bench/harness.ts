@@ -52,18 +52,36 @@ export async function start(command: string[], env: Record<string, string> = {})
   return { url, process: child, dataDir }
 }
 
-export const startInlet = () => start([...INLET, 'serve', '--listen', '127.0.0.1:0', '--data-dir', '$DATA'])
+export const startInlet = (env: Record<string, string> = {}) =>
+  start([...INLET, 'serve', '--listen', '127.0.0.1:0', '--data-dir', '$DATA'], env)
 
+/** The CPU time a process has used so far, user and system, in seconds (Linux `/proc/<pid>/stat`). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name; in clock ticks (100 Hz).
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Stops the server; its peak RSS in MB. */
 export async function stop(server: Server): Promise<number> {
-  const status = readFileSync(`/proc/${server.process.pid}/status`, 'utf8')
-  const peakKiB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  const peak = peakRssMb(server.process.pid)
   server.process.kill('SIGTERM')
   await server.process.exited
-  return peakKiB / 1024
+  return peak
+}
+
+/** A live process's peak resident memory (VmHWM) in MB. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
 }
 
 export interface WrkResult {
   rps: number
+  /** Requests completed in the run. */
+  requests: number
   p50: number
   p99: number
   errors: number
@@ -109,6 +127,7 @@ ${rate === undefined ? '' : `function delay() return math.random() * ${(2000 * c
   }
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
     p50: ms('50'),
     p99: ms('99'),
     errors: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),

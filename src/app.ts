@@ -44,26 +44,25 @@ export function createApp(deps: AppDeps) {
     bodyBytesMax: deps.config.api.body_bytes_max,
     bodyTimeoutMs: deps.config.api.body_timeout_ms,
   }
-  return new Elysia({ name: 'inlet', normalize: false })
+  const ingest = ingestRoute({
+    limits: deps.config.ingest,
+    registry: deps.registry,
+    log: deps.log,
+    logQueueBytesMax: deps.config.log.queue_bytes_max,
+    memoryBudgetBytes: requestMemoryBytes(deps.config),
+    memoryWatch: deps.memoryWatch,
+    trustedProxies: deps.config.server.trusted_proxies,
+    counters: services.counters,
+    logger: deps.logger,
+    clock: deps.clock,
+    classifierFor: services.schemas.classifierFor,
+  })
+  const app = new Elysia({ name: 'inlet', normalize: false })
     .use(errorMapping(deps.logger))
     .use(apiDocs())
     .use(healthz())
     .use(consoleRoutes())
-    .use(
-      ingestRoute({
-        limits: deps.config.ingest,
-        registry: deps.registry,
-        log: deps.log,
-        logQueueBytesMax: deps.config.log.queue_bytes_max,
-        memoryBudgetBytes: requestMemoryBytes(deps.config),
-        memoryWatch: deps.memoryWatch,
-        trustedProxies: deps.config.server.trusted_proxies,
-        counters: services.counters,
-        logger: deps.logger,
-        clock: deps.clock,
-        classifierFor: services.schemas.classifierFor,
-      }),
-    )
+    .use(ingest.plugin)
     .use(
       logSourcesApi({ registry: deps.registry, publicUrl: deps.publicUrl, health: services.health, ...body }),
     )
@@ -104,5 +103,6 @@ export function createApp(deps: AppDeps) {
         metricsToken: deps.config.health.metrics_token,
         version: VERSION,
       }),
-    )
+    ) // The server serves the ingest endpoints directly (runtime/serve.ts), the app everything else.
+  return Object.assign(app, { direct: ingest.direct })
 }

@@ -5,6 +5,7 @@
  * the limit. A sender slower than the deadline gets 408, which guards against slow-sender attacks.
  */
 import { AppError } from './errors.ts'
+import type { DirectRequest } from './runtime/serve.ts'
 
 export interface BodyLimits {
   bodyBytesMax: number
@@ -24,15 +25,21 @@ export interface Meter {
   release(bytes: number): void
 }
 
+/** What a body is read from: a web Request, or the server's own request (runtime/serve.ts). */
+export type BodySource = Pick<DirectRequest, 'headers' | 'body' | 'arrayBuffer'>
+
 /** The whole body as sent: at most `bodyBytesMax` bytes, within `timeoutMs`. */
-export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+export async function readBody(request: BodySource, limits: BodyLimits): Promise<Uint8Array> {
   const declared = declaredLength(request)
   if (declared !== null && declared > limits.bodyBytesMax) throw limits.tooLarge()
-  if (!request.body || declared === 0) return new Uint8Array(0)
+  if (declared === 0) return new Uint8Array(0)
+  // The stream is asked for only when the length is unknown: a server's request may build it on demand.
+  const stream = declared === null ? request.body : null
+  if (declared === null && !stream) return new Uint8Array(0)
   // Reading a declared body gathers its pieces and then copies them into one buffer: twice its size,
   // for a moment. A chunked body is charged as it arrives (readCounted).
   if (declared !== null) limits.meter?.reserve(2 * declared)
-  const reader = declared === null ? request.body.getReader() : null
+  const reader = stream ? stream.getReader() : null
   const reading = reader
     ? readCounted(reader, limits)
     : request.arrayBuffer().then((bytes) => new Uint8Array(bytes))
@@ -66,7 +73,7 @@ const TIMED_OUT = Symbol('timed out')
 const incomplete = (got: number, declared: number) =>
   new AppError('BODY_READ_FAILED', `body ended after ${got} of ${declared} declared bytes`)
 
-function declaredLength(request: Request): number | null {
+function declaredLength(request: BodySource): number | null {
   const header = request.headers.get('content-length')
   if (header === null) return null
   const length = Number(header)

@@ -179,6 +179,19 @@ export function errorBody(code: ErrorCode, message: string, field?: string): str
   return JSON.stringify({ message, error })
 }
 
+/** The answer to an AppError, as the one error mapping (api/errors.ts) and the server's direct routes give it. */
+export function errorAnswer(error: AppError): {
+  status: number
+  headers: Record<string, string>
+  body: string
+} {
+  return {
+    status: error.status,
+    headers: { ...error.headers, 'content-type': 'application/json; charset=utf-8' },
+    body: errorBody(error.code, error.message, error.field),
+  }
+}
+
 /** Asserts a programmer's invariant; a failure is a bug, never a user's mistake. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`)

@@ -81,6 +81,7 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
   let server: RunningServer
   try {
     server = await serve(app.fetch, {
+      direct: app.direct,
       hostname: listen.hostname,
       port: listen.port,
       tls,

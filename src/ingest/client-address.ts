@@ -6,7 +6,9 @@
  * them is the client, and anything to its left was written by the sender, who may lie. A sender that
  * connects directly cannot claim another address, whatever headers it sends.
  */
+
 import { CidrSet, parseAddress } from '../cidr.ts'
+import type { DirectRequest } from '../runtime/serve.ts'
 
 export class ClientAddress {
   readonly #trusted: CidrSet
@@ -16,7 +18,7 @@ export class ClientAddress {
   }
 
   /** The client's address, or null when it cannot be known (no peer, or a proxy chain naming a non-address). */
-  of(request: Request, peer: string | null): string | null {
+  of(request: Pick<DirectRequest, 'headers'>, peer: string | null): string | null {
     if (peer === null || this.#trusted.size === 0 || !this.#trusted.has(peer)) return peer
     const forwarded = request.headers.get('forwarded')
     const chain =

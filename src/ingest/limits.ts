@@ -9,9 +9,10 @@
  * (`readBody` in src/body.ts, with the body's share of the limit).
  */
 import { AppError } from '../errors.ts'
+import type { DirectRequest } from '../runtime/serve.ts'
 
 /** Bytes of the request line and header section, as an HTTP/1.1 client sends them. */
-export function headBytes(request: Request, pathAndQuery: string): number {
+export function headBytes(request: Pick<DirectRequest, 'method' | 'headers'>, pathAndQuery: string): number {
   // "METHOD SP request-target SP HTTP/1.1 CRLF", then the fields, then the empty line's CRLF.
   let bytes = request.method.length + pathAndQuery.length + 12
   for (const [name, value] of request.headers) bytes += name.length + value.length + 4

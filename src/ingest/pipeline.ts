@@ -18,9 +18,9 @@ import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
 import type { SourceRecord } from '../registry/sources.ts'
 import { collectGarbage, residentBytes } from '../runtime/memory.ts'
-import { peerAddress } from '../runtime/serve.ts'
+import { type DirectRequest, peerAddress } from '../runtime/serve.ts'
 import { Admission, type Hold } from './admission.ts'
-import type { AuthFailureReason, AuthOutcome } from './auth/index.ts'
+import type { AuthFailureReason, AuthOutcome, HeaderFields } from './auth/index.ts'
 import { ClientAddress } from './client-address.ts'
 import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
 import { DeliveryMemory } from './dedup.ts'
@@ -65,6 +65,12 @@ export interface IngestDeps {
   classifierFor?: ClassifierFor
 }
 
+/**
+ * A request as the pipeline reads it: a web Request (the app's routes, tests, Deno) or the server's own
+ * reading of one (runtime/serve.ts, the direct path).
+ */
+export type IngestRequest = DirectRequest
+
 /** How a way in differs from `POST /http/{sourceId}`. */
 export interface Protocol {
   /** The source was found by its credential, which that check has already verified (HEC's token). */
@@ -103,7 +109,7 @@ export function ingestPipeline(deps: IngestDeps) {
   const refusals = new RefusalLog(deps.logger, limits.refused_log_lines_per_second, clock)
 
   async function ingest(
-    request: Request,
+    request: IngestRequest,
     source: IngestSource,
     meter: Meter,
     protocol: Protocol,
@@ -140,7 +146,7 @@ export function ingestPipeline(deps: IngestDeps) {
 
   /** Decode → framing → classify → stamp, chunk by chunk; every byte held is charged to `meter`. */
   async function frame(
-    request: Request,
+    request: IngestRequest,
     body: Uint8Array,
     record: SourceRecord,
     meter: Meter,
@@ -214,7 +220,7 @@ export function ingestPipeline(deps: IngestDeps) {
   }
 
   /** Counts a refused request, by its source when one was found, and logs it (rate-limited). */
-  function refused(request: Request, sourceId: string | null, named: string, error: unknown): void {
+  function refused(request: IngestRequest, sourceId: string | null, named: string, error: unknown): void {
     const code = error instanceof AppError ? error.code : 'INTERNAL'
     const status = error instanceof AppError ? error.status : 500
     counters.rejected(sourceId, code, status)
@@ -234,7 +240,7 @@ export function ingestPipeline(deps: IngestDeps) {
      * that refused the request, counted and logged.
      */
     async run(
-      request: Request,
+      request: IngestRequest,
       source: IngestSource | null,
       named: string,
       protocol: Protocol = PLAIN,
@@ -259,7 +265,7 @@ export function ingestPipeline(deps: IngestDeps) {
      * Counts and logs a request refused before any source was found for it, such as an HEC request with
      * an unknown token; `reason` counts an authentication failure.
      */
-    refuse(request: Request, error: AppError, reason?: AuthFailureReason): void {
+    refuse(request: IngestRequest, error: AppError, reason?: AuthFailureReason): void {
       if (reason) counters.authFailed(reason)
       refused(request, null, '-', error)
     },
@@ -267,7 +273,7 @@ export function ingestPipeline(deps: IngestDeps) {
 }
 
 /** The request headers a source keeps on its events, those present, by lower-case name. */
-function keptHeaders(headers: Headers, names: readonly string[]): Record<string, string> | undefined {
+function keptHeaders(headers: HeaderFields, names: readonly string[]): Record<string, string> | undefined {
   if (names.length === 0) return undefined
   const kept: Record<string, string> = {}
   for (const name of names) {

@@ -3,27 +3,49 @@
  * are durable (pipeline.ts runs the data path), beside Splunk's HTTP Event Collector (hec/route.ts). The
  * routes are registered with `parse: 'none'` so that Elysia leaves the body stream to the pipeline, and no
  * other plugin may register a global `onParse`.
+ *
+ * The same endpoints are also offered to the server as direct routes (`direct`, runtime/serve.ts), which
+ * skip the web Request and Response, the app's routing and its error mapping: the server takes them for
+ * every POST it recognises, and the app's routes serve the rest (and tests, and Deno).
  */
 import { Elysia, t } from 'elysia'
 import { errorResponses } from '../api/openapi-docs.ts'
-import { AppError } from '../errors.ts'
+import { AppError, errorAnswer } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import { type DirectResponse, type DirectRoute, type DirectRoutes, toResponse } from '../runtime/serve.ts'
 import { hecRoutes } from './hec/route.ts'
-import { type IngestDeps, ingestPipeline } from './pipeline.ts'
+import { type IngestDeps, type IngestRequest, ingestPipeline } from './pipeline.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 
 export function ingestRoute(deps: IngestDeps) {
   const pipeline = ingestPipeline(deps)
+  const hec = hecRoutes(pipeline, deps.registry, deps.clock ?? Date.now)
 
-  async function handle(request: Request, id: string): Promise<Response> {
+  async function accept(request: IngestRequest, id: string): Promise<DirectResponse> {
     const accepted = await pipeline.run(request, pipeline.sources.get(id), id)
-    const answer = accepted === null ? { accepted: 0, duplicate: true } : { accepted }
-    return new Response(JSON.stringify(answer), { headers: JSON_HEADERS })
+    return {
+      status: 200,
+      headers: { ...JSON_HEADERS },
+      body: accepted === null ? DUPLICATE : `{"accepted":${accepted}}`,
+    }
+  }
+
+  const direct: DirectRoutes = (method, target) => {
+    if (method !== 'POST') return null
+    if (target.startsWith('/http/')) {
+      const query = target.indexOf('?')
+      const id = target.slice('/http/'.length, query < 0 ? undefined : query)
+      // Anything but a plain id (empty, encoded, a deeper path) is the app's to answer, as it always was.
+      if (id === '' || id.includes('/') || id.includes('%')) return null
+      return answering((request) => accept(request, id), deps.logger)
+    }
+    return hec.direct(target)
   }
 
   const params = t.Object({ id: t.String({ description: 'integrationId of the source' }) })
-  return new Elysia({ name: 'ingest' })
-    .post('/http/:id', ({ request, params: { id } }) => handle(request, id), {
+  const plugin = new Elysia({ name: 'ingest' })
+    .post('/http/:id', async ({ request, params: { id } }) => toResponse(await accept(request, id)), {
       parse: 'none',
       params,
       detail: {
@@ -117,7 +139,23 @@ export function ingestRoute(deps: IngestDeps) {
       },
     })
     .route('ALL', '/http/:id', methodNotAllowed, { detail: { hide: true } })
-    .use(hecRoutes(pipeline, deps.registry, deps.clock ?? Date.now))
+    .use(hec.plugin)
+  return { plugin, direct }
+}
+
+const DUPLICATE = '{"accepted":0,"duplicate":true}'
+
+/** A direct route that answers every error itself, as the app's error mapping would. */
+export function answering(route: DirectRoute, logger: Logger): DirectRoute {
+  return async (request) => {
+    try {
+      return await route(request)
+    } catch (error) {
+      if (error instanceof AppError) return errorAnswer(error)
+      logger.error('unhandled error', { path: new URL(request.url).pathname, error: String(error) })
+      return errorAnswer(new AppError('INTERNAL', 'internal error'))
+    }
+  }
 }
 
 /** RFC 9110 §15.5.6: a 405 must list the methods the resource allows. */

@@ -11,6 +11,12 @@
  * about 35 µs a request: one-event requests (750 bytes, fsync on, wrk with 32 connections) went from
  * 14,300 to 9,400 a second, the same app served by Bun.serve and through this adapter.
  *
+ * The ingest endpoints, the hot path, can skip the web Request and Response: `direct` names the routes
+ * that take a `DirectRequest` (the parsed request as read from the connection, its headers read from the
+ * raw list and its body collected from the socket) and give back a `DirectResponse` written straight to
+ * it. Building the web Request (its Headers, URL and body stream) and reading the Response back cost
+ * about 20 µs of the 35 above, measured with a bare handler either way.
+ *
  * Timeouts are kept here in JavaScript rather than by the server's idle timer, which also fires while a
  * handler is still working (a long search, a wait for the disk): a connection must send a complete
  * request head within `headTimeoutMs` of opening or of its previous response, and is closed once idle
@@ -30,6 +36,8 @@ export interface ServeOptions {
   headTimeoutMs: number
   /** The response to a request the HTTP parser refused before the app saw it (400 or 431). */
   malformed: (status: 400 | 431) => { body: string; contentType: string }
+  /** Routes served without a web Request and Response (the ingest endpoints). */
+  direct?: DirectRoutes
 }
 
 export interface RunningServer {
@@ -41,11 +49,46 @@ export interface RunningServer {
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>
 
+/** What a request's headers must offer the handlers that read them: a web `Headers` does. */
+export interface HeaderReader {
+  /** The value of the header of this lower-case name, repeated fields joined by ", "; null if absent. */
+  get(name: string): string | null
+  /** Each field as sent, name and value. */
+  [Symbol.iterator](): IterableIterator<[string, string]>
+}
+
+/** The part of a web Request that the direct routes read; a web Request is one. */
+export interface DirectRequest {
+  readonly method: string
+  /** The absolute URL, as a web Request's. */
+  readonly url: string
+  readonly headers: HeaderReader
+  /** The body as a stream, for a body of unknown length; null for none. */
+  readonly body: ReadableStream<Uint8Array> | null
+  /** The whole body. */
+  arrayBuffer(): Promise<ArrayBuffer>
+}
+
+export interface DirectResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+export type DirectRoute = (request: DirectRequest) => Promise<DirectResponse>
+
+/** A direct route's answer as a web Response, for the same route served through the app. */
+export const toResponse = (answer: DirectResponse): Response =>
+  new Response(answer.body, { status: answer.status, headers: answer.headers })
+
+/** The direct route for a request line, or null to hand the request to the app. */
+export type DirectRoutes = (method: string, target: string) => DirectRoute | null
+
 /** The address of the peer each request came from, as the server saw the connection. */
-const peers = new WeakMap<Request, string>()
+const peers = new WeakMap<object, string>()
 
 /** The connection's peer address (IPv4 or IPv6 text), or null for a request that no server received. */
-export const peerAddress = (request: Request): string | null => peers.get(request) ?? null
+export const peerAddress = (request: DirectRequest): string | null => peers.get(request) ?? null
 
 /** Records the peer of a request built outside a server (tests, other adapters). */
 export function setPeerAddress(request: Request, address: string): Request {
@@ -89,7 +132,9 @@ export async function serve(fetch: FetchHandler, options: ServeOptions): Promise
       }
       if (inflight === 0) idle?.()
     })
-    void answer(req, res, origin, fetch).catch(() => res.destroy())
+    const route = options.direct?.(req.method ?? 'GET', req.url ?? '/')
+    const answering = route ? answerDirect(req, res, origin, route) : answer(req, res, origin, fetch)
+    answering.catch(() => res.destroy())
   }
 
   const serverOptions = { maxHeaderSize: options.headerBytesMax }
@@ -182,6 +227,103 @@ async function answer(
   const body = await response.bytes()
   headers['content-length'] = String(body.byteLength)
   res.writeHead(response.status, headers).end(body)
+}
+
+/** Hands one request to a direct route and writes its answer back. */
+async function answerDirect(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  origin: string,
+  route: DirectRoute,
+): Promise<void> {
+  const request = new NodeRequest(req, `${origin}${req.url}`)
+  peers.set(request, req.socket.remoteAddress ?? '')
+  const response = await route(request)
+  const headers = response.headers
+  headers['content-length'] = String(Buffer.byteLength(response.body))
+  if (!req.complete) {
+    headers.connection = 'close'
+    discardRest(req)
+  }
+  res.writeHead(response.status, headers).end(response.body)
+}
+
+/** A parsed request as a `DirectRequest`: headers read from the raw list when asked, the body collected. */
+class NodeRequest implements DirectRequest {
+  #stream: ReadableStream<Uint8Array> | null | undefined
+  readonly headers: HeaderReader
+
+  constructor(
+    private readonly req: http.IncomingMessage,
+    readonly url: string,
+  ) {
+    this.headers = new RawHeaders(req.rawHeaders)
+  }
+
+  get method(): string {
+    return this.req.method ?? 'GET'
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    this.#stream ??= bodyStream(this.req)
+    return this.#stream
+  }
+
+  arrayBuffer(): Promise<ArrayBuffer> {
+    const req = this.req
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.once('end', () => {
+        const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+        resolve(whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer)
+      })
+      req.once('close', () => {
+        if (!req.complete) reject(new Error('the client closed the connection mid-body'))
+      })
+    })
+  }
+}
+
+/** Header fields as the parser read them, looked up as `Headers` would: by lower-case name, repeats joined. */
+class RawHeaders implements HeaderReader {
+  #byName: Map<string, string> | undefined
+
+  constructor(private readonly raw: string[]) {}
+
+  get(name: string): string | null {
+    if (this.#byName === undefined) {
+      const byName = new Map<string, string>()
+      const raw = this.raw
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const key = raw[i]!.toLowerCase()
+        const value = trimOws(raw[i + 1]!)
+        const before = byName.get(key)
+        byName.set(key, before === undefined ? value : `${before}, ${value}`)
+      }
+      this.#byName = byName
+    }
+    return this.#byName.get(name) ?? null
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    const raw = this.raw
+    for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i]!.toLowerCase(), raw[i + 1]!]
+  }
+}
+
+const isOws = (code: number) => code === 0x20 || code === 0x09
+
+/**
+ * A field value without the spaces and tabs around it (RFC 9110 §5.5), as `Headers` keeps it; not
+ * `trim()`, which would also take a trailing byte 0xA0, the end of a UTF-8 `à`.
+ */
+function trimOws(value: string): string {
+  let start = 0
+  let end = value.length
+  while (start < end && isOws(value.charCodeAt(start))) start++
+  while (end > start && isOws(value.charCodeAt(end - 1))) end--
+  return start === 0 && end === value.length ? value : value.slice(start, end)
 }
 
 /**

@@ -2,11 +2,11 @@
  * The `Authorization` header of RFC 9110 section 11.6.2, shared by Bearer and Basic:
  * `credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]`.
  */
-import { type AuthFailure, fail, headerValue } from './verifier.ts'
+import { type AuthFailure, fail, type HeaderFields, headerValue } from './verifier.ts'
 
 /** The credentials after `scheme`, or the failure to answer with (carrying `challenge`). */
 export function readAuthorization(
-  headers: Headers,
+  headers: HeaderFields,
   scheme: 'Bearer' | 'Basic',
   challenge: string,
 ): string | AuthFailure {

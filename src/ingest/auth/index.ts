@@ -20,6 +20,7 @@ export {
   type AuthFailureReason,
   type AuthOutcome,
   type AuthPassed,
+  type HeaderFields,
   type Verifier,
   type VerifierOptions,
 } from './verifier.ts'

@@ -5,7 +5,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { HmacAlg } from '../../registry/model.ts'
-import { type AuthFailure, fail } from './verifier.ts'
+import { type AuthFailure, fail, type HeaderFields } from './verifier.ts'
 
 export interface SignedRequest {
   ok: true
@@ -26,7 +26,7 @@ export interface SchemeConfig {
 
 export interface Scheme {
   /** The header-only checks: every header present and well formed, the timestamp within the tolerance. */
-  parse(headers: Headers, nowMs: number): SignedRequest | AuthFailure
+  parse(headers: HeaderFields, nowMs: number): SignedRequest | AuthFailure
   /** The HMAC key bytes of a stored secret; when absent, the secret's UTF-8 bytes. */
   key?(secret: string): Uint8Array
 }

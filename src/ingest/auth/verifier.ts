@@ -29,6 +29,11 @@ export interface AuthPassed {
 
 export type AuthOutcome = AuthPassed | AuthFailure
 
+/** The request's headers, as the checks read them: a web `Headers`, or the server's own reader. */
+export interface HeaderFields {
+  get(lowerName: string): string | null
+}
+
 export interface Verifier {
   /** True for HMAC: the verdict needs the raw body bytes. */
   readonly needsBody: boolean
@@ -37,7 +42,7 @@ export interface Verifier {
    * early rejection (signature header missing or malformed, timestamp missing or outside the tolerance)
    * or ok, meaning "read the body".
    */
-  checkHeaders(headers: Headers, nowMs: number): AuthOutcome
+  checkHeaders(headers: HeaderFields, nowMs: number): AuthOutcome
   /** HMAC only: the verdict over the raw body bytes exactly as sent (compressed or not), given what
    * `checkHeaders` passed. */
   checkBody(passed: AuthPassed, body: Uint8Array): AuthOutcome
@@ -53,7 +58,7 @@ export const fail = (reason: AuthFailureReason, message: string, challenge?: str
   challenge === undefined ? { ok: false, reason, message } : { ok: false, reason, message, challenge }
 
 /** A header's value, or null when it is absent or empty: an empty credential is no credential. */
-export function headerValue(headers: Headers, lowerName: string): string | null {
+export function headerValue(headers: HeaderFields, lowerName: string): string | null {
   const value = headers.get(lowerName)
   return value === null || value === '' ? null : value
 }
@@ -66,7 +71,7 @@ export function headerValue(headers: Headers, lowerName: string): string | null 
 export const headerBytes = (value: string): Uint8Array => Buffer.from(value, 'latin1')
 
 /** A verifier whose verdict the headers alone decide; `checkBody` returns it, so calling it is harmless. */
-export function headerOnly(checkHeaders: (headers: Headers) => AuthOutcome): Verifier {
+export function headerOnly(checkHeaders: (headers: HeaderFields) => AuthOutcome): Verifier {
   return {
     needsBody: false,
     checkHeaders: (headers) => checkHeaders(headers),

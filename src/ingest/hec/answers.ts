@@ -6,6 +6,7 @@
  * Inlet's catalogue code and message, which a HEC client ignores and a person reading the answer needs.
  */
 import { AppError, type ErrorCode } from '../../errors.ts'
+import type { DirectResponse } from '../../runtime/serve.ts'
 
 /** Splunk's HEC status codes (Splunk docs, "Troubleshoot HTTP Event Collector"), those Inlet answers. */
 export const HEC_CODES = {
@@ -49,9 +50,9 @@ export function hecAnswer(
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
   status: number = HEC_CODES[code].status,
-): Response {
+): DirectResponse {
   const body = JSON.stringify({ text: HEC_CODES[code].text, code, ...extra })
-  return new Response(body, { status, headers: { ...HEADERS, ...headers } })
+  return { status, headers: { ...HEADERS, ...headers }, body }
 }
 
 /** The HEC code nearest each Inlet refusal that HEC has none of its own for. */
@@ -63,7 +64,7 @@ function nearestCode(error: AppError): HecCode {
 }
 
 /** The answer to a refused request, with its status and headers (Retry-After, so a client's backoff works). */
-export function hecRefusal(error: unknown): Response {
+export function hecRefusal(error: unknown): DirectResponse {
   if (!(error instanceof AppError)) return hecAnswer(8)
   const hec = error instanceof HecError ? error.hecCode : nearestCode(error)
   const extra: Record<string, unknown> = {}

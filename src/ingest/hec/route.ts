@@ -17,9 +17,10 @@ import { Buffer } from 'node:buffer'
 import { Elysia } from 'elysia'
 import { hecErrorResponses } from '../../api/openapi-docs.ts'
 import { AppError } from '../../errors.ts'
+import { type DirectResponse, type DirectRoute, toResponse } from '../../runtime/serve.ts'
 import type { AuthFailureReason } from '../auth/index.ts'
-import { headerBytes, headerValue } from '../auth/verifier.ts'
-import type { IngestPipeline } from '../pipeline.ts'
+import { type HeaderFields, headerBytes, headerValue } from '../auth/verifier.ts'
+import type { IngestPipeline, IngestRequest } from '../pipeline.ts'
 import { HecError, hecAnswer, hecRefusal } from './answers.ts'
 import { defaultsFrom, envelopeFramer, type FramerFactory, type HecDefaults, rawFramer } from './envelope.ts'
 import { TokenIndex } from './tokens.ts'
@@ -35,7 +36,7 @@ export function hecRoutes(
   const tokens = new TokenIndex(registry, clock)
 
   /** The source the request's token finds, or the refusal (counted and logged) with its auth failure. */
-  function sourceOf(request: Request, query: URLSearchParams): string {
+  function sourceOf(request: IngestRequest, query: URLSearchParams): string {
     let reason: AuthFailureReason | undefined
     try {
       if (query.has('token')) {
@@ -77,7 +78,10 @@ export function hecRoutes(
     }
   }
 
-  async function collect(request: Request, framer: (defaults: HecDefaults) => FramerFactory) {
+  async function collect(
+    request: IngestRequest,
+    framer: (defaults: HecDefaults) => FramerFactory,
+  ): Promise<DirectResponse> {
     try {
       const query = new URL(request.url).searchParams
       const id = sourceOf(request, query)
@@ -91,11 +95,29 @@ export function hecRoutes(
     }
   }
 
-  const health = () => (pipeline.admission.busy ? hecRefusal(UNHEALTHY) : hecAnswer(17))
-  const event = ({ request }: { request: Request }) => collect(request, envelopeFramer)
-  const raw = ({ request }: { request: Request }) => collect(request, rawFramer)
+  const health = () => toResponse(pipeline.admission.busy ? hecRefusal(UNHEALTHY) : hecAnswer(17))
+  const collectEvents: DirectRoute = (request) => collect(request, envelopeFramer)
+  const collectRaw: DirectRoute = (request) => collect(request, rawFramer)
+  const event = async ({ request }: { request: Request }) => toResponse(await collectEvents(request))
+  const raw = async ({ request }: { request: Request }) => toResponse(await collectRaw(request))
 
-  return new Elysia({ name: 'hec' })
+  /** The direct route for a POST to `target` (runtime/serve.ts), or null for the app's routes. */
+  const direct = (target: string): DirectRoute | null => {
+    const query = target.indexOf('?')
+    switch (query < 0 ? target : target.slice(0, query)) {
+      case BASE:
+      case `${BASE}/event`:
+      case `${BASE}/event/1.0`:
+        return collectEvents
+      case `${BASE}/raw`:
+      case `${BASE}/raw/1.0`:
+        return collectRaw
+      default:
+        return null
+    }
+  }
+
+  const plugin = new Elysia({ name: 'hec' })
     .post(BASE, event, ingestDoc(`Send HEC event envelopes (as ${BASE}/event)`, EVENT_BODY))
     .post(`${BASE}/event`, event, ingestDoc('Send HEC event envelopes', EVENT_BODY))
     .post(`${BASE}/event/1.0`, event, ingestDoc(`As ${BASE}/event`, EVENT_BODY))
@@ -103,7 +125,8 @@ export function hecRoutes(
     .post(`${BASE}/raw/1.0`, raw, ingestDoc(`As ${BASE}/raw`, RAW_BODY))
     .get(`${BASE}/health`, health, HEALTH_DOC)
     .get(`${BASE}/health/1.0`, health, HEALTH_DOC)
-    .post(`${BASE}/ack`, () => hecRefusal(ACK_DISABLED), ACK_DOC)
+    .post(`${BASE}/ack`, () => toResponse(hecRefusal(ACK_DISABLED)), ACK_DOC)
+  return { plugin, direct }
 }
 
 const UNHEALTHY = new HecError(
@@ -213,7 +236,7 @@ const ACK_DOC = {
  * The token from `Authorization: Splunk <token>` or Basic with the token as the password; 'missing' or
  * 'malformed' when there is none.
  */
-function readToken(headers: Headers): Uint8Array | 'missing' | 'malformed' {
+function readToken(headers: HeaderFields): Uint8Array | 'missing' | 'malformed' {
   const value = headerValue(headers, 'authorization')
   if (value === null) return 'missing'
   const space = value.indexOf(' ')
