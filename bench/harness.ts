@@ -99,6 +99,7 @@ export function wrk(
   headers: Record<string, string>,
   connections: number,
   rate?: number,
+  seconds = DURATION_S,
 ): WrkResult {
   const bodyFile = join(WORK_DIR, 'body.bin')
   writeFileSync(bodyFile, body)
@@ -113,11 +114,9 @@ ${Object.entries(headers)
 ${rate === undefined ? '' : `function delay() return math.random() * ${(2000 * connections) / rate} end`}
 `,
   )
-  const run = spawnSync(
-    'wrk',
-    ['-t1', `-c${connections}`, `-d${DURATION_S}s`, '--latency', '-s', script, url],
-    { encoding: 'utf8' },
-  )
+  const run = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
+    encoding: 'utf8',
+  })
   const out = run.stdout
   const ms = (label: string) => {
     const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out)

@@ -16,7 +16,9 @@ import { systemErrorsApi } from './api/system-errors.ts'
 import { type Config, requestMemoryBytes } from './config/schema.ts'
 import { consoleRoutes } from './console/index.ts'
 import type { EventLog } from './eventlog/index.ts'
+import type { IngestCounters } from './health/counters.ts'
 import { healthz } from './health/healthz.ts'
+import { type AppendBatch, localAppender } from './ingest/appender.ts'
 import { ingestRoute } from './ingest/route.ts'
 import type { Logger } from './logger.ts'
 import type { Registry } from './registry/index.ts'
@@ -34,6 +36,8 @@ export interface AppDeps {
   services: Services
   /** Base URL senders reach this server at; known only once the server is listening (port 0). */
   publicUrl: () => string
+  /** Appends a request's events; one per server, so that every way in shares its duplicate memory. */
+  appendBatch?: AppendBatch
   /** Watch the process's resident memory against `[ingest] memory_max` until this aborts: one app per process does. */
   memoryWatch?: AbortSignal
 }
@@ -48,6 +52,7 @@ export function createApp(deps: AppDeps) {
     limits: deps.config.ingest,
     registry: deps.registry,
     log: deps.log,
+    appendBatch: deps.appendBatch ?? serverAppender(deps.config, deps.log, services.counters, deps.clock),
     logQueueBytesMax: deps.config.log.queue_bytes_max,
     memoryBudgetBytes: requestMemoryBytes(deps.config),
     memoryWatch: deps.memoryWatch,
@@ -106,3 +111,17 @@ export function createApp(deps: AppDeps) {
     ) // The server serves the ingest endpoints directly (runtime/serve.ts), the app everything else.
   return Object.assign(app, { direct: ingest.direct })
 }
+
+/** The appender of a server's one log, with the settings it takes from `[ingest]`. */
+export const serverAppender = (
+  config: Config,
+  log: EventLog,
+  counters: IngestCounters,
+  clock?: () => number,
+): AppendBatch =>
+  localAppender(log, {
+    toleranceMs: config.ingest.signature_tolerance_seconds * 1000,
+    clock: clock ?? Date.now,
+    retryAfterSeconds: config.ingest.retry_after_seconds,
+    counters,
+  })

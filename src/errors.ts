@@ -192,6 +192,20 @@ export function errorAnswer(error: AppError): {
   }
 }
 
+/** The answer to a request the HTTP parser refused before any route saw it (runtime/serve.ts). */
+export function malformedAnswer(
+  status: 400 | 431,
+  headerBytesMax: number,
+): { body: string; contentType: string } {
+  return {
+    contentType: 'application/json; charset=utf-8',
+    body:
+      status === 431
+        ? errorBody('HEADERS_TOO_LARGE', `request line and headers are larger than ${headerBytesMax} bytes`)
+        : errorBody('MALFORMED_REQUEST', 'the request is not valid HTTP/1.1'),
+  }
+}
+
 /** Asserts a programmer's invariant; a failure is a bug, never a user's mistake. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`)

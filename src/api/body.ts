@@ -78,5 +78,5 @@ export async function readJsonBody(request: Request, options: JsonBodyOptions): 
   }
 }
 
-const tooLarge = (maxBytes: number) =>
+export const tooLarge = (maxBytes: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`)

@@ -3,13 +3,14 @@
  * log, build the app, listen, and on SIGTERM or SIGINT drain in-flight requests, flush the log and exit 0.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { hostname as machineName } from 'node:os'
+import { availableParallelism, hostname as machineName } from 'node:os'
 import { join } from 'node:path'
-import { createApp } from '../app.ts'
+import { createApp, serverAppender } from '../app.ts'
+import { startWorkers } from '../cluster/primary.ts'
 import { loadConfig } from '../config/load.ts'
-import { type Config, HOUR_MS } from '../config/schema.ts'
+import { type Config, HOUR_MS, workersMemoryAllows } from '../config/schema.ts'
 import { type ListenAddress, parseListen } from '../config/serving.ts'
-import { errorBody } from '../errors.ts'
+import { malformedAnswer } from '../errors.ts'
 import { type EventLogHealth, type EventLogOptions, openEventLog } from '../eventlog/index.ts'
 import { alertSecretPath } from '../health/alerts/secret.ts'
 import { createLogger, type Logger } from '../logger.ts'
@@ -68,7 +69,9 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
     throw error
   }
   const memoryWatch = new AbortController()
+  const appendBatch = serverAppender(config, log, services.counters, args.clock)
   const app = createApp({
+    appendBatch,
     config,
     registry,
     log,
@@ -79,25 +82,34 @@ export async function runServe(args: ServeArgs): Promise<Serving> {
     memoryWatch: memoryWatch.signal,
   })
   let server: RunningServer
+  // A clock of the caller's (tests that move time) cannot reach other threads: then one thread serves.
+  const workers = args.clock ? 1 : workerCount(config)
   try {
-    server = await serve(app.fetch, {
-      direct: app.direct,
-      hostname: listen.hostname,
-      port: listen.port,
-      tls,
-      headerBytesMax: config.server.header_bytes_max,
-      headTimeoutMs: config.server.head_timeout_ms,
-      malformed: (status) => ({
-        contentType: 'application/json; charset=utf-8',
-        body:
-          status === 431
-            ? errorBody(
-                'HEADERS_TOO_LARGE',
-                `request line and headers are larger than ${config.server.header_bytes_max} bytes`,
-              )
-            : errorBody('MALFORMED_REQUEST', 'the request is not valid HTTP/1.1'),
-      }),
-    })
+    server =
+      workers > 1
+        ? await startWorkers({
+            config,
+            workers,
+            hostname: listen.hostname,
+            port: listen.port,
+            tls,
+            fetch: app.fetch,
+            appendBatch,
+            queuedBytes: () => log.queuedBytes(),
+            counters: services.counters,
+            failures: services.schemas.failures,
+            registry,
+            logger,
+          })
+        : await serve(app.fetch, {
+            direct: app.direct,
+            hostname: listen.hostname,
+            port: listen.port,
+            tls,
+            headerBytesMax: config.server.header_bytes_max,
+            headTimeoutMs: config.server.head_timeout_ms,
+            malformed: (status) => malformedAnswer(status, config.server.header_bytes_max),
+          })
   } catch (error) {
     memoryWatch.abort()
     await services.close()
@@ -213,3 +225,12 @@ function readTls(config: Config): { cert: string; key: string } | undefined {
 /** A wildcard bind address is no address to show senders; the machine's name is a better guess. */
 const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? machineName() : host)
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host)
+
+/**
+ * `[server] workers`, with 0 meaning one per core as far as memory_max allows (an explicit count that
+ * memory_max has no room for is a configuration problem, config/serving.ts).
+ */
+export const workerCount = (config: Config): number =>
+  config.server.workers === 0
+    ? Math.min(availableParallelism(), workersMemoryAllows(config))
+    : config.server.workers

@@ -19,8 +19,30 @@ export const HOUR_MS = 3_600_000
  */
 export const MEMORY_RESERVE_BYTES = 112 * MIB
 
-/** The bytes requests in progress may share: memory_max less what the process itself needs. */
-export const requestMemoryBytes = (config: Config) => config.ingest.memory_max - MEMORY_RESERVE_BYTES
+/**
+ * What each ingest worker thread takes of `memory_max` for itself beyond the first thread: its own
+ * runtime heap and compiled code. Measured: 117 MiB of RSS under one-event load on one thread, 166 MiB
+ * with two workers beside the main thread.
+ */
+export const WORKER_RESERVE_BYTES = 40 * MIB
+/** The least a worker's requests may share; fewer workers are started than would leave them less. */
+export const WORKER_BUDGET_MIN_BYTES = 16 * MIB
+
+/**
+ * The bytes requests in progress may share: memory_max less what the process itself needs, and less
+ * what each of `workers` ingest threads needs when they serve (cluster/).
+ */
+export const requestMemoryBytes = (config: Config, workers = 1) =>
+  config.ingest.memory_max - MEMORY_RESERVE_BYTES - (workers > 1 ? workers * WORKER_RESERVE_BYTES : 0)
+
+/** The most ingest workers `memory_max` leaves room for, each with at least WORKER_BUDGET_MIN_BYTES. */
+export const workersMemoryAllows = (config: Config) =>
+  Math.max(
+    1,
+    Math.floor(
+      (config.ingest.memory_max - MEMORY_RESERVE_BYTES) / (WORKER_RESERVE_BYTES + WORKER_BUDGET_MIN_BYTES),
+    ),
+  )
 
 export const ConfigSchema = T.Object(
   {
@@ -78,6 +100,16 @@ export const ConfigSchema = T.Object(
           description:
             'Time a connection has to send a complete request head, from opening or from its last answer; ' +
             'an idle keep-alive connection is closed after it too (guards against slow-header attacks). At most 10 s.',
+        }),
+        workers: T.Integer({
+          default: 0,
+          minimum: 0,
+          maximum: 256,
+          description:
+            'Threads that serve HTTP and run the ingest path (auth, decoding, framing, classification), each ' +
+            'on the same port; one log writer keeps the order, atomicity and group commit of every append. ' +
+            '0 means one per core, as many as memory_max leaves room for (each takes about 40 MiB of it); ' +
+            '1 serves everything on the main thread.',
         }),
         trusted_proxies: T.Array(T.String(), {
           default: [],

@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net'
 import { parseCidr } from '../cidr.ts'
-import { type Config, MEMORY_RESERVE_BYTES } from './schema.ts'
+import { type Config, MEMORY_RESERVE_BYTES, workersMemoryAllows } from './schema.ts'
 
 const MIB = 1024 * 1024
 
@@ -71,5 +71,11 @@ export function checkServing(config: Config): string[] {
     const range = parseCidr(text)
     if (typeof range === 'string') problems.push(`server.trusted_proxies[${index}]: ${range}`)
   })
+  const allowed = workersMemoryAllows(config)
+  if (config.server.workers > allowed) {
+    problems.push(
+      `server.workers: ${config.server.workers} workers need more memory than ingest.memory_max leaves (room for ${allowed}); raise memory_max or lower workers`,
+    )
+  }
   return problems
 }

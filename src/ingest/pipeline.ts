@@ -20,10 +20,10 @@ import type { SourceRecord } from '../registry/sources.ts'
 import { collectGarbage, residentBytes } from '../runtime/memory.ts'
 import { type DirectRequest, peerAddress } from '../runtime/serve.ts'
 import { Admission, type Hold } from './admission.ts'
+import type { AppendBatch } from './appender.ts'
 import type { AuthFailureReason, AuthOutcome, HeaderFields } from './auth/index.ts'
 import { ClientAddress } from './client-address.ts'
 import { decodeBody, parseContentEncoding, sniffEncoding } from './decode/index.ts'
-import { DeliveryMemory } from './dedup.ts'
 import { createFramer, type FramedEvent, type Framer, type FramingOptions } from './framing/index.ts'
 import { createMsgpackFramer, isMsgpackContentType } from './framing/msgpack.ts'
 import { headBytes, requestTooLarge } from './limits.ts'
@@ -46,8 +46,11 @@ export type ClassifierFor = (source: SourceRecord) => Classifier | null
 
 export interface IngestDeps {
   limits: Config['ingest']
-  registry: Registry
-  log: EventLog
+  registry: Pick<Registry, 'sources' | 'secretBox'>
+  /** The log, or what a worker thread knows of it: how much waits to be written. */
+  log: Pick<EventLog, 'queuedBytes'>
+  /** Appends a request's events: to `log` (the default, given an EventLog), or through the log's thread. */
+  appendBatch: AppendBatch
   /** The log's queue limit (`[log] queue_bytes_max`); new requests wait out while it is half full. */
   logQueueBytesMax: number
   /** What requests in progress, their garbage and the log's queue may hold in all (from `memory_max`). */
@@ -59,7 +62,7 @@ export interface IngestDeps {
   memoryWatch?: AbortSignal
   /** `[server] trusted_proxies`: peers that may name the client in Forwarded or X-Forwarded-For. */
   trustedProxies: readonly string[]
-  counters: IngestCounters
+  counters: Pick<IngestCounters, 'accepted' | 'authFailed' | 'rejected'>
   logger: Logger
   clock?: () => number
   classifierFor?: ClassifierFor
@@ -104,8 +107,6 @@ export function ingestPipeline(deps: IngestDeps) {
   }
   const clientAddress = new ClientAddress(deps.trustedProxies)
   const rateLimiter = new RateLimiter(limits.source_events_per_second, clock)
-  const deliveries = new DeliveryMemory(toleranceMs, clock)
-  const retryAfter = { 'retry-after': String(limits.retry_after_seconds) }
   const refusals = new RefusalLog(deps.logger, limits.refused_log_lines_per_second, clock)
 
   async function ingest(
@@ -137,10 +138,11 @@ export function ingestPipeline(deps: IngestDeps) {
 
     const classifier = deps.classifierFor?.(record) ?? null
     const records = await frame(request, body, record, meter, classifier, protocol)
-    const accepted = records.length === 0 ? 0 : await store(record.id, verdict, records)
+    // The appender counts what it appends; a request with no events is counted here.
+    const accepted = records.length === 0 ? 0 : await store(record.id, verdict, records, body.byteLength)
+    if (records.length === 0) counters.accepted(record.id, 0, body.byteLength, clock())
     if (accepted !== null) classifier?.finish()
     rateLimiter.consume(record.id, accepted ?? 0)
-    counters.accepted(record.id, accepted ?? 0, body.byteLength, clock())
     return accepted
   }
 
@@ -193,25 +195,8 @@ export function ingestPipeline(deps: IngestDeps) {
   }
 
   /** Appends the batch; a Standard Webhooks retry of a delivery already stored appends nothing (null). */
-  async function store(
-    sourceId: string,
-    verdict: AuthOutcome,
-    records: AppendRecord[],
-  ): Promise<number | null> {
-    const append = async () => {
-      try {
-        await log.append(records)
-      } catch (error) {
-        if (error instanceof AppError && error.status === 503) {
-          throw new AppError(error.code, error.message, { headers: error.headers ?? retryAfter })
-        }
-        throw error
-      }
-      return records.length
-    }
-    const deliveryId = verdict.ok ? verdict.deliveryId : undefined
-    return deliveryId === undefined ? append() : deliveries.once(sourceId, deliveryId, append)
-  }
+  const store = (sourceId: string, verdict: AuthOutcome, records: AppendRecord[], bodyBytes: number) =>
+    deps.appendBatch(sourceId, verdict.ok ? verdict.deliveryId : undefined, records, bodyBytes)
 
   /** The 401 for a failed check, counted by its reason (the request itself is counted as refused). */
   const authFailed = (outcome: Extract<AuthOutcome, { ok: false }>) => {

@@ -28,7 +28,7 @@ export class SourceCache {
   readonly #entries = new Map<string, Entry>()
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: Pick<Registry, 'sources' | 'secretBox'>,
     private readonly options: { timestampToleranceMs: number; clock: () => number },
   ) {
     registry.sources.onChange((id) => this.#entries.delete(id))

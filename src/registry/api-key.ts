@@ -54,6 +54,21 @@ export function setUpApiKey(deps: {
   }
 }
 
+/**
+ * A check of the key against the hash the server stored at its start (an ingest worker's view, which must
+ * not set anything up); a key changed later is not seen.
+ */
+export function storedApiKey(deps: { db: Database; box: SecretBox }): Pick<ApiKeyGuard, 'verify'> {
+  const stored = deps.db
+    .prepare<{ value: Uint8Array }>('SELECT value FROM settings WHERE name = ?')
+    .get(HASH_SETTING)
+  const hash = stored ? new Uint8Array(stored.value) : null
+  return {
+    verify: (presented) =>
+      hash !== null && typeof presented === 'string' && presented !== '' && deps.box.matches(presented, hash),
+  }
+}
+
 /** For the CLI: the key from the environment, else from the data directory. */
 export function readApiKey(dataDir: string, env: Record<string, string | undefined>): string | null {
   if (env.INLET_API_KEY) return env.INLET_API_KEY

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Logger } from '../logger.ts'
 import { openDatabase } from '../runtime/sqlite.ts'
 import { type AlertOutbox, createAlertOutbox } from './alerts.ts'
-import { type ApiKeyGuard, setUpApiKey } from './api-key.ts'
+import { type ApiKeyGuard, setUpApiKey, storedApiKey } from './api-key.ts'
 import { createHealthStore, type HealthStore } from './health.ts'
 import { migrate } from './migrations.ts'
 import { createSchemaStore, type SchemaStore } from './schemas.ts'
@@ -31,6 +31,31 @@ export interface Registry {
    */
   secretBox: Pick<SecretBox, 'matches' | 'hash'>
   close(): void
+}
+
+/**
+ * What an ingest worker thread reads of the registry the server opened: sources with their secrets, the
+ * schemas, and the stored API key's hash. It migrates and sets up nothing; changes other threads make
+ * reach its stores' subscribers through `changedElsewhere`.
+ */
+export interface RegistryReader {
+  sources: SourceStore
+  schemas: SchemaStore
+  secretBox: Pick<SecretBox, 'matches' | 'hash'>
+  apiKey: Pick<ApiKeyGuard, 'verify'>
+  close(): void
+}
+
+export async function openRegistryReader(options: {
+  dataDir: string
+  clock?: () => number
+}): Promise<RegistryReader> {
+  const box = createSecretBox(loadMasterKey(options.dataDir))
+  const db = await openDatabase(join(options.dataDir, 'registry.db'))
+  const clock = options.clock ?? Date.now
+  const schemas = createSchemaStore({ db, clock })
+  const sources = createSourceStore({ db, box, clock, knownLogType: (name) => schemas.find(name) !== null })
+  return { sources, schemas, secretBox: box, apiKey: storedApiKey({ db, box }), close: () => db.close() }
 }
 
 export async function openRegistry(options: {

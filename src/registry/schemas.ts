@@ -61,6 +61,8 @@ export interface SchemaStore {
   remove(name: string): void
   /** Called after every create/update/remove with the schema's name; returns an unsubscribe function. */
   onChange(listener: (name: string) => void): () => void
+  /** Tells the subscribers of a change another thread made (the ingest workers hear of it this way). */
+  changedElsewhere(name: string): void
 }
 
 interface SchemaRow {
@@ -197,6 +199,11 @@ export function createSchemaStore(deps: { db: Database; clock: () => number }): 
         }
         sql.remove.run(name)
       })
+      cache.delete(name)
+      changed(name)
+    },
+
+    changedElsewhere(name) {
       cache.delete(name)
       changed(name)
     },

@@ -285,6 +285,11 @@ export function createSourceStore(deps: {
       return source
     },
 
+    /** Tells the subscribers of a change another thread made (the ingest workers hear of it this way). */
+    changedElsewhere(id: string): void {
+      changed(id)
+    },
+
     /** Subscribes to changes (for caches of compiled sources); returns the unsubscribe function. */
     onChange(listener: (id: string) => void): () => void {
       listeners.add(listener)

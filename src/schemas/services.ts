@@ -14,6 +14,8 @@ import { InferenceJob } from './job.ts'
 
 export interface SchemaServices {
   classifierFor: ClassifierFor
+  /** Where the classification failures of other threads' requests are reported (cluster/primary.ts). */
+  failures: FailureReporter
   inference: InferenceJob
   /** Writes the classification failures reported so far as system errors now, rather than within a second. */
   flushFailures(): void
@@ -50,6 +52,7 @@ export function startSchemaServices(deps: {
   inference.start()
   return {
     classifierFor: classification.classifierFor,
+    failures: reporter,
     inference,
     flushFailures: () => reporter.flush(),
     close() {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Value } from '@sinclair/typebox/value'
 import { parse as parseToml } from 'smol-toml'
 import { ConfigError, configKeys, loadConfig } from '../../src/config/load.ts'
-import { ConfigSchema } from '../../src/config/schema.ts'
+import { ConfigSchema, workersMemoryAllows } from '../../src/config/schema.ts'
 import { isLoopback, parseListen } from '../../src/config/serving.ts'
 import { tempDir } from '../helpers.ts'
 
@@ -151,6 +151,21 @@ describe('loadConfig', () => {
     expect(problems).toEqual([
       'server.trusted_proxies[1]: "proxy.local" is not an IPv4 or IPv6 address or CIDR range',
     ])
+  })
+
+  test('workers: an explicit count memory_max has no room for is refused; 0 is capped by it', () => {
+    const { config } = loadConfig({ env: { INLET_SERVER_WORKERS: '3' }, flags: {} })
+    expect(config.server.workers).toBe(3)
+    expect(workersMemoryAllows(config)).toBe(3)
+    const problems = problemsOf(() => loadConfig({ env: { INLET_SERVER_WORKERS: '4' }, flags: {} }))
+    expect(problems).toEqual([
+      'server.workers: 4 workers need more memory than ingest.memory_max leaves (room for 3); raise memory_max or lower workers',
+    ])
+    const roomy = loadConfig({
+      env: { INLET_SERVER_WORKERS: '8', INLET_INGEST_MEMORY_MAX: String(1 << 30) },
+      flags: {},
+    })
+    expect(workersMemoryAllows(roomy.config)).toBeGreaterThanOrEqual(8)
   })
 
   test('TLS needs both files; public_url must be an http(s) URL', () => {

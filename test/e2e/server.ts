@@ -39,7 +39,8 @@ export async function startInlet(
   const child = spawn(
     [...INLET_COMMAND, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dir.path, ...(options.args ?? [])],
     {
-      env: { PATH: process.env.PATH ?? '', ...options.env },
+      // Two ingest workers beside the log writer, as on any machine with two cores or more.
+      env: { PATH: process.env.PATH ?? '', INLET_SERVER_WORKERS: '2', ...options.env },
       stdin: 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
