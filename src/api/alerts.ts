@@ -6,10 +6,10 @@
 import { Elysia, t } from 'elysia'
 import { AppError } from '../errors.ts'
 import type { AlertDeliverer } from '../health/alerts/deliver.ts'
+import { errorResponses } from '../openapi-docs.ts'
 import type { Alert } from '../registry/alerts.ts'
 import type { Registry } from '../registry/index.ts'
 import { apiKeyCheck } from './guard.ts'
-import { errorResponses } from './openapi-docs.ts'
 
 export interface AlertsApiDeps {
   registry: Registry

@@ -7,13 +7,13 @@
 import { Elysia, t } from 'elysia'
 import { type ErrorCode, notFound } from '../errors.ts'
 import type { Health } from '../health/index.ts'
+import { errorResponses } from '../openapi-docs.ts'
 import { NO_DATA } from '../registry/health.ts'
 import type { Registry } from '../registry/index.ts'
 import { NoDataAlarm, SourceHealth } from '../registry/model.ts'
 import { canonicalId } from '../registry/sources.ts'
 import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
-import { errorResponses } from './openapi-docs.ts'
 
 export interface HealthApiDeps {
   registry: Registry

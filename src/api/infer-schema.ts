@@ -5,13 +5,13 @@
  * classified with one call; the answer then carries the new `schema` and the updated `source` too.
  */
 import { Elysia, t } from 'elysia'
+import { errorResponses } from '../openapi-docs.ts'
 import type { Registry } from '../registry/index.ts'
 import { InferSchemaInput, LogSchema, Source } from '../registry/model.ts'
 import type { InferenceJob } from '../schemas/job.ts'
 import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
 import { toApiSource } from './log-sources.ts'
-import { errorResponses } from './openapi-docs.ts'
 import { toApiSchema } from './schemas.ts'
 
 export interface InferSchemaDeps {

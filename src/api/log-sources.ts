@@ -5,12 +5,12 @@
 import { Elysia, t } from 'elysia'
 import { badRequest, type ErrorCode } from '../errors.ts'
 import type { Health, SourceHealth } from '../health/index.ts'
+import { errorResponses } from '../openapi-docs.ts'
 import type { Registry } from '../registry/index.ts'
 import { RotateInput, Source, SourceInput } from '../registry/model.ts'
 import { canonicalId, type SourceChange, type SourceRecord } from '../registry/sources.ts'
 import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
-import { errorResponses } from './openapi-docs.ts'
 
 export interface LogSourcesDeps {
   registry: Registry

@@ -7,14 +7,14 @@
  * at the first request, when every route is registered. The generator takes an operation's answers from
  * its `response` schemas and its parameters from its `params` and `query` schemas when it has them, and
  * then drops what `detail` says of either: the error answers a route lists in `detail.responses`
- * (openapi-docs.ts) and the headers it lists in `detail.parameters` are added back here.
+ * (src/openapi-docs.ts) and the headers it lists in `detail.parameters` are added back here.
  */
 import { toOpenAPISchema } from '@elysiajs/openapi/openapi'
 import type { AnyElysia } from 'elysia'
 import { SECURITY_HEADERS } from '../console/index.ts'
 import { errorSchemas } from '../errors.ts'
+import { HEC_ANSWER_SCHEMA } from '../openapi-docs.ts'
 import { VERSION } from '../version.ts'
-import { HEC_ANSWER_SCHEMA } from './openapi-docs.ts'
 import { type ApiDocument, type Operation, REFERENCE_CSS, referencePage } from './reference-page.ts'
 
 const TAGS = [

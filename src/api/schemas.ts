@@ -5,12 +5,12 @@
  */
 import { Elysia, t } from 'elysia'
 import type { ErrorCode } from '../errors.ts'
+import { errorResponses } from '../openapi-docs.ts'
 import type { Registry } from '../registry/index.ts'
 import { LogSchema, LogSchemaInput } from '../registry/model.ts'
 import type { SchemaRecord } from '../registry/schemas.ts'
 import { JSON_BODY_ERRORS, jsonBodyRoute } from './body.ts'
 import { apiKeyCheck } from './guard.ts'
-import { errorResponses } from './openapi-docs.ts'
 
 export interface SchemasDeps {
   registry: Registry

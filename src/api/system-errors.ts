@@ -3,12 +3,12 @@
  * newest first (docs/reference.md).
  */
 import { Elysia, t } from 'elysia'
+import { errorResponses } from '../openapi-docs.ts'
 import type { Registry } from '../registry/index.ts'
 import { SystemError } from '../registry/model.ts'
 import { canonicalId } from '../registry/sources.ts'
 import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../registry/system-errors.ts'
 import { apiKeyCheck } from './guard.ts'
-import { errorResponses } from './openapi-docs.ts'
 import { integerParam, integerQuery } from './params.ts'
 
 export function systemErrorsApi({ registry }: { registry: Registry }) {

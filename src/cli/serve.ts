@@ -227,10 +227,12 @@ const displayHost = (host: string) => (host === '0.0.0.0' || host === '::' ? mac
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host)
 
 /**
- * `[server] workers`, with 0 meaning one per core as far as memory_max allows (an explicit count that
- * memory_max has no room for is a configuration problem, config/serving.ts).
+ * `[server] workers`. 0 means one per core but the one the main thread's log writer keeps busy, as far as
+ * memory_max allows: three busy threads on two cores ran slower than one (docs/architecture.md, "Ingest
+ * workers"), so two cores or fewer get one thread. An explicit count that memory_max has no room for is a
+ * configuration problem (config/serving.ts).
  */
 export const workerCount = (config: Config): number =>
   config.server.workers === 0
-    ? Math.min(availableParallelism(), workersMemoryAllows(config))
+    ? Math.max(1, Math.min(availableParallelism() - 1, workersMemoryAllows(config)))
     : config.server.workers

@@ -108,8 +108,8 @@ export const ConfigSchema = T.Object(
           description:
             'Threads that serve HTTP and run the ingest path (auth, decoding, framing, classification), each ' +
             'on the same port; one log writer keeps the order, atomicity and group commit of every append. ' +
-            '0 means one per core, as many as memory_max leaves room for (each takes about 40 MiB of it); ' +
-            '1 serves everything on the main thread.',
+            '0 means one per core but one, which the log writer keeps, as many as memory_max leaves room for ' +
+            '(each takes about 40 MiB of it); on two cores or fewer that is 1. 1 serves everything on the main thread.',
         }),
         trusted_proxies: T.Array(T.String(), {
           default: [],

@@ -3,7 +3,7 @@
  * open; the app is only built after they are, so being able to answer is the check.
  */
 import { Elysia, t } from 'elysia'
-import { errorResponses } from '../api/openapi-docs.ts'
+import { errorResponses } from '../openapi-docs.ts'
 
 export const healthz = () =>
   new Elysia({ name: 'healthz' }).get('/healthz', () => ({ status: 'ok' as const }), {

@@ -9,9 +9,9 @@
  * every POST it recognises, and the app's routes serve the rest (and tests, and Deno).
  */
 import { Elysia, t } from 'elysia'
-import { errorResponses } from '../api/openapi-docs.ts'
 import { AppError, errorAnswer } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import { errorResponses } from '../openapi-docs.ts'
 import { type DirectResponse, type DirectRoute, type DirectRoutes, toResponse } from '../runtime/serve.ts'
 import { hecRoutes } from './hec/route.ts'
 import { type IngestDeps, type IngestRequest, ingestPipeline } from './pipeline.ts'

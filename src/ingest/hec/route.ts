@@ -15,8 +15,8 @@
  */
 import { Buffer } from 'node:buffer'
 import { Elysia } from 'elysia'
-import { hecErrorResponses } from '../../api/openapi-docs.ts'
 import { AppError } from '../../errors.ts'
+import { hecErrorResponses } from '../../openapi-docs.ts'
 import { type DirectResponse, type DirectRoute, toResponse } from '../../runtime/serve.ts'
 import type { AuthFailureReason } from '../auth/index.ts'
 import { type HeaderFields, headerBytes, headerValue } from '../auth/verifier.ts'

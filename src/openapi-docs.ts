@@ -9,7 +9,7 @@
  * Each answer names its codes in `x-error-codes`, which the reference page links to the catalogue's table.
  * A route with `response` schemas keeps its success answers there; api/openapi.ts adds these to them.
  */
-import { ERROR_CATALOGUE, type ErrorCode } from '../errors.ts'
+import { ERROR_CATALOGUE, type ErrorCode } from './errors.ts'
 
 /** What any request can get, whatever its route: the HTTP parser's refusals (runtime/serve.ts) and a bug. */
 const ANY_REQUEST_ERRORS: readonly ErrorCode[] = ['MALFORMED_REQUEST', 'HEADERS_TOO_LARGE', 'INTERNAL']
