@@ -26,7 +26,7 @@ export interface Meter {
 }
 
 /** What a body is read from: a web Request, or the server's own request (runtime/serve.ts). */
-export type BodySource = Pick<DirectRequest, 'headers' | 'body' | 'arrayBuffer'>
+export type BodySource = Pick<DirectRequest, 'headers' | 'body' | 'bytes'>
 
 /** The whole body as sent: at most `bodyBytesMax` bytes, within `timeoutMs`. */
 export async function readBody(request: BodySource, limits: BodyLimits): Promise<Uint8Array> {
@@ -42,7 +42,7 @@ export async function readBody(request: BodySource, limits: BodyLimits): Promise
   const reader = stream ? stream.getReader() : null
   const reading = reader
     ? readCounted(reader, limits)
-    : request.arrayBuffer().then((bytes) => new Uint8Array(bytes))
+    : request.bytes()
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(TIMED_OUT), limits.timeoutMs)

@@ -66,7 +66,7 @@ export interface DirectRequest {
   /** The body as a stream, for a body of unknown length; null for none. */
   readonly body: ReadableStream<Uint8Array> | null
   /** The whole body. */
-  arrayBuffer(): Promise<ArrayBuffer>
+  bytes(): Promise<Uint8Array>
 }
 
 export interface DirectResponse {
@@ -269,14 +269,15 @@ class NodeRequest implements DirectRequest {
     return this.#stream
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
+  bytes(): Promise<Uint8Array> {
     const req = this.req
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = []
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
       req.once('end', () => {
+        // The chunks are the socket's own buffers, handed over rather than copied into an ArrayBuffer.
         const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-        resolve(whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer)
+        resolve(new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength))
       })
       req.once('close', () => {
         if (!req.complete) reject(new Error('the client closed the connection mid-body'))
