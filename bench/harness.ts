@@ -133,6 +133,15 @@ ${rate === undefined ? '' : `function delay() return math.random() * ${(2000 * c
   }
 }
 
+/** A request the benchmarks send: its body, the source it goes to, and the headers that source asks for. */
+export interface RequestShape {
+  name: string
+  events: number
+  body: Uint8Array<ArrayBuffer>
+  source: Record<string, unknown>
+  headers: (source: Record<string, string>, body: Uint8Array) => Record<string, string>
+}
+
 export async function createSource(server: Server, input: Record<string, unknown>) {
   const response = await fetch(`${server.url}/log-sources/http`, {
     method: 'POST',

@@ -25,20 +25,16 @@ import {
   f,
   INLET,
   line,
+  type RequestShape,
   start,
   startInlet,
   stop,
   wrk,
 } from './harness.ts'
 
-interface Scenario {
-  name: string
+interface Scenario extends RequestShape {
   /** wrk connections; 1 MiB bodies use fewer, as senders of large batches do. */
   connections: number
-  events: number
-  body: Uint8Array<ArrayBuffer>
-  source: Record<string, unknown>
-  headers: (source: Record<string, string>, body: Uint8Array) => Record<string, string>
 }
 
 const ndjson = (count: number) => `${Array.from({ length: count }, (_, i) => line(i)).join('\n')}\n`

@@ -41,6 +41,7 @@ import {
   INLET,
   line,
   peakRssMb,
+  type RequestShape,
   type Server,
   start,
   startInlet,
@@ -50,13 +51,8 @@ import {
   wrk,
 } from './harness.ts'
 
-interface Shape {
+interface Shape extends RequestShape {
   key: string
-  name: string
-  events: number
-  body: Uint8Array<ArrayBuffer>
-  source: Record<string, unknown>
-  headers: (source: Record<string, string>, body: Uint8Array) => Record<string, string>
   /** Fluent Bit's in_http takes it (a JSON body, no auth). */
   fluentBit: boolean
 }

@@ -40,9 +40,7 @@ export async function readBody(request: BodySource, limits: BodyLimits): Promise
   // for a moment. A chunked body is charged as it arrives (readCounted).
   if (declared !== null) limits.meter?.reserve(2 * declared)
   const reader = stream ? stream.getReader() : null
-  const reading = reader
-    ? readCounted(reader, limits)
-    : request.bytes()
+  const reading = reader ? readCounted(reader, limits) : request.bytes()
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(TIMED_OUT), limits.timeoutMs)
