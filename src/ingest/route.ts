@@ -146,7 +146,7 @@ export function ingestRoute(deps: IngestDeps) {
 const DUPLICATE = '{"accepted":0,"duplicate":true}'
 
 /** A direct route that answers every error itself, as the app's error mapping would. */
-export function answering(route: DirectRoute, logger: Logger): DirectRoute {
+function answering(route: DirectRoute, logger: Logger): DirectRoute {
   return async (request) => {
     try {
       return await route(request)
