@@ -5,20 +5,19 @@
  * - the event log: each worker's request arrives as one packed batch and is appended by the one appender
  *   (ingest/appender.ts), so group commit, order, atomicity and duplicate-delivery suppression hold
  *   across workers, and the worker answers 200 only once the append is durable;
- * - the counters, health and system errors: the workers' counter calls are replayed here;
+ * - the counters, health and system errors: the appender counts what it stores, and the workers' other
+ *   counter calls (refusals, requests without events) are replayed here;
  * - the management API, the console and metrics: forwarded requests are answered by the app;
  * - the registry's writers: every change to a source or schema is told to every worker at once, which
  *   drops what it compiled from it.
  */
-
 import type { Config } from '../config/schema.ts'
 import { AppError } from '../errors.ts'
 import type { IngestCounters } from '../health/counters.ts'
 import type { AppendBatch } from '../ingest/appender.ts'
 import type { Logger } from '../logger.ts'
 import type { Registry } from '../registry/index.ts'
-import type { RunningServer } from '../runtime/serve.ts'
-import { setPeerAddress } from '../runtime/serve.ts'
+import { type RunningServer, setPeerAddress } from '../runtime/serve.ts'
 import { checkPortFree, startWorkerThread } from '../runtime/workers.ts'
 import type { FailureReporter } from '../schemas/services.ts'
 import {
