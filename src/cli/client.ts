@@ -15,6 +15,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const isSourceId = (text: string): boolean => UUID.test(text)
 
 export type Values = ReturnType<typeof parseFlags>['values']
+
+/** Rows under a header, each column as wide as its widest cell, two spaces apart. */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  )
+  const format = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd()
+  return [format(header), ...rows.map(format)].join('\n')
+}
 export type ApiSource = Record<string, unknown> & { integrationId: string; integrationLabel: string }
 export type ApiClient = ReturnType<typeof apiClient>
 

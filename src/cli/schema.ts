@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { LogSchema } from '../registry/model.ts'
 import { parseSchemaSpec } from '../schemas/spec.ts'
 import { specProblem } from '../schemas/spec-lines.ts'
-import { apiClient, type Values } from './client.ts'
+import { apiClient, textTable, type Values } from './client.ts'
 import { parseFlags, UsageError } from './flags.ts'
 import { SCHEMA_HELP } from './help.ts'
 
@@ -205,14 +205,5 @@ function table(schemas: LogSchema[]): string {
         : description || '-',
     ]
   })
-  const titles = ['NAME', 'REVISION', 'UPDATED', 'DESCRIPTION']
-  const widths = titles.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  )
-  const format = (row: string[]) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd()
-  return [format(titles), ...rows.map(format)].join('\n')
+  return textTable(['NAME', 'REVISION', 'UPDATED', 'DESCRIPTION'], rows)
 }

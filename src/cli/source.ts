@@ -4,7 +4,7 @@
  */
 import type { SourceHealth } from '../health/index.ts'
 import { SECRET_FIELD } from '../registry/model.ts'
-import { type ApiSource, apiClient, type Values } from './client.ts'
+import { type ApiSource, apiClient, textTable, type Values } from './client.ts'
 import { parseFlags, UsageError } from './flags.ts'
 import { SOURCE_HELP } from './help.ts'
 
@@ -206,14 +206,5 @@ function table(sources: ApiSource[]): string {
     healthOf(s)?.lastEventReceivedAtTime ?? 'never',
     String(healthOf(s)?.eventsTotal ?? '-'),
   ])
-  const header = ['ID', 'LABEL', 'AUTH', 'STREAM', 'HEALTH', 'LAST EVENT', 'EVENTS']
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  )
-  const format = (row: string[]) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd()
-  return [format(header), ...rows.map(format)].join('\n')
+  return textTable(['ID', 'LABEL', 'AUTH', 'STREAM', 'HEALTH', 'LAST EVENT', 'EVENTS'], rows)
 }
