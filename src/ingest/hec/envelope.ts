@@ -54,12 +54,11 @@ export function envelopeFramer(defaults: HecDefaults): FramerFactory {
   return (options, emit) => {
     const defaultTime = readTime(defaults.time, 'the query parameter time')
     const depthMax = options.eventDepthMax ?? Number.POSITIVE_INFINITY
-    let number = 0
-    const inner = createFramer({ ...options, streamType: 'JSON' }, (envelope) => {
-      emit(envelopeEvent(envelope.value, number, defaults, defaultTime, depthMax))
-      number++
+    // Counted by the framer before it hands the envelope over: this one's 0-based number is one less.
+    const inner: Framer = createFramer({ ...options, streamType: 'JSON' }, (envelope) => {
+      emit(envelopeEvent(envelope.value, inner.events - 1, defaults, defaultTime, depthMax))
     })
-    return guarded(inner, () => number)
+    return guarded(inner)
   }
 }
 
@@ -68,12 +67,9 @@ export function rawFramer(defaults: HecDefaults): FramerFactory {
   const meta = metaFields(defaults)
   return (options, emit) => {
     const time = readTime(defaults.time, 'the query parameter time')
-    let number = 0
-    const inner = createFramer({ ...options, streamType: 'Lines' }, (event) => {
-      emit(withMeta(event, meta, time))
-      number++
-    })
-    return guarded(inner, () => number)
+    return guarded(
+      createFramer({ ...options, streamType: 'Lines' }, (event) => emit(withMeta(event, meta, time))),
+    )
   }
 }
 
@@ -81,10 +77,11 @@ export function rawFramer(defaults: HecDefaults): FramerFactory {
  * The framer with HEC's refusals: framing errors (400 and 413) name the event at fault, and a body with
  * no event at all is HEC's `No data`.
  */
-function guarded(inner: Framer, number: () => number): Framer {
+function guarded(inner: Framer): Framer {
+  // A framing error is about the event after the last one handed over, whose 0-based number is their count.
   const atEvent = (error: unknown): unknown => {
     if (error instanceof HecError || !isFramingError(error)) return error
-    return new HecError(error.code, error.message, 6, number())
+    return new HecError(error.code, error.message, 6, inner.events)
   }
   return {
     push(chunk) {
