@@ -12,7 +12,7 @@
  *   drops what it compiled from it.
  */
 import type { Config } from '../config/schema.ts'
-import { AppError } from '../errors.ts'
+import { AppError, errorAnswer } from '../errors.ts'
 import type { IngestCounters } from '../health/counters.ts'
 import type { AppendBatch } from '../ingest/appender.ts'
 import type { Logger } from '../logger.ts'
@@ -97,14 +97,22 @@ export async function startWorkers(deps: ClusterDeps): Promise<RunningServer> {
     }
   }
 
+  /** Answers a forwarded request with the app's response; a failure is a 500, so no worker waits forever. */
   async function answer(worker: Worker, message: Extract<FromWorker, { type: 'forward' }>) {
-    const request = new Request(message.url, {
-      method: message.method,
-      headers: message.headers,
-      body: message.body,
-    })
-    setPeerAddress(request, message.peer)
-    const response = await deps.fetch(request)
+    let response: Response
+    try {
+      const request = new Request(message.url, {
+        method: message.method,
+        headers: message.headers,
+        body: message.body,
+      })
+      setPeerAddress(request, message.peer)
+      response = await deps.fetch(request)
+    } catch (error) {
+      deps.logger.error('forwarded request failed', { url: message.url, error: String(error) })
+      const { status, headers, body } = errorAnswer(new AppError('INTERNAL', 'internal error'))
+      response = new Response(body, { status, headers })
+    }
     const body = await response.arrayBuffer()
     send(
       worker,
