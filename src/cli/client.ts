@@ -16,6 +16,15 @@ export const isSourceId = (text: string): boolean => UUID.test(text)
 
 export type Values = ReturnType<typeof parseFlags>['values']
 
+/** The flags every client command takes (how to reach the server, and how to print). */
+export const CLIENT_OPTIONS = {
+  server: { type: 'string' },
+  'data-dir': { type: 'string' },
+  insecure: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
 /** Rows under a header, each column as wide as its widest cell, two spaces apart. */
 export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) =>

@@ -7,16 +7,12 @@ import { readFileSync } from 'node:fs'
 import type { LogSchema } from '../registry/model.ts'
 import { parseSchemaSpec } from '../schemas/spec.ts'
 import { specProblem } from '../schemas/spec-lines.ts'
-import { apiClient, textTable, type Values } from './client.ts'
+import { apiClient, CLIENT_OPTIONS, textTable, type Values } from './client.ts'
 import { parseFlags, UsageError } from './flags.ts'
 import { SCHEMA_HELP } from './help.ts'
 
 const OPTIONS = {
-  server: { type: 'string' },
-  'data-dir': { type: 'string' },
-  insecure: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...CLIENT_OPTIONS,
   name: { type: 'string' },
   file: { type: 'string', short: 'f' },
   description: { type: 'string' },

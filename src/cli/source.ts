@@ -4,16 +4,12 @@
  */
 import type { SourceHealth } from '../health/index.ts'
 import { SECRET_FIELD } from '../registry/model.ts'
-import { type ApiSource, apiClient, textTable, type Values } from './client.ts'
+import { type ApiSource, apiClient, CLIENT_OPTIONS, textTable, type Values } from './client.ts'
 import { parseFlags, UsageError } from './flags.ts'
 import { SOURCE_HELP } from './help.ts'
 
 const OPTIONS = {
-  server: { type: 'string' },
-  'data-dir': { type: 'string' },
-  insecure: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  ...CLIENT_OPTIONS,
   label: { type: 'string' },
   auth: { type: 'string' },
   'header-key': { type: 'string' },

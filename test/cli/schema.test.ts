@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { spawn } from 'bun'
 import { UsageError } from '../../src/cli/flags.ts'
 import { runSchema, withoutHeader } from '../../src/cli/schema.ts'
-import { INLET_COMMAND, type RunningInlet, runCli, startInlet } from '../e2e/server.ts'
+import { type RunningInlet, runCli, startInlet } from '../e2e/server.ts'
 import { tempDir } from '../helpers.ts'
 
 const API_KEY = 'cli-schema-api-key-0001'
@@ -35,20 +34,7 @@ describe('inlet schema against the server', () => {
     return path
   }
   /** Runs the command with `stdin` piped in, as `--file -` reads it. */
-  async function cliWithStdin(stdin: string, ...args: string[]) {
-    const child = spawn([...INLET_COMMAND, 'schema', ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env() },
-      stdin: new Blob([stdin]),
-      stdout: 'pipe',
-      stderr: 'pipe',
-    })
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ])
-    return { code, stdout, stderr }
-  }
+  const cliWithStdin = (stdin: string, ...args: string[]) => runCli(['schema', ...args], env(), stdin)
 
   beforeAll(async () => {
     inlet = await startInlet({ env: { INLET_API_KEY: API_KEY } })

@@ -147,10 +147,10 @@ export function makeCertificate(dir: string): { cert: string; key: string } {
 }
 
 /** Runs one CLI command to completion. */
-export async function runCli(args: string[], env: Record<string, string> = {}) {
+export async function runCli(args: string[], env: Record<string, string> = {}, stdin?: string) {
   const child = spawn([...INLET_COMMAND, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdin: 'ignore',
+    stdin: stdin === undefined ? 'ignore' : new Blob([stdin]),
     stdout: 'pipe',
     stderr: 'pipe',
   })
