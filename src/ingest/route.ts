@@ -20,7 +20,7 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
 
 export function ingestRoute(deps: IngestDeps) {
   const pipeline = ingestPipeline(deps)
-  const hec = hecRoutes(pipeline, deps.registry, deps.clock ?? Date.now)
+  const hec = hecRoutes(pipeline, deps.registry, deps.clock ?? Date.now, deps.logger)
 
   async function accept(request: IngestRequest, id: string): Promise<DirectResponse> {
     const accepted = await pipeline.run(request, pipeline.sources.get(id), id)

@@ -4,6 +4,7 @@
  * (`{"text", "code"}`) with nothing stored. A real HEC client and curl are in test/e2e/hec.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { fdatasync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { BASE_URL, type TestApp, testApp } from '../helpers.ts'
 
@@ -242,6 +243,41 @@ describe('HEC health and ack', () => {
         code: 17,
       })
     }
+  })
+
+  test('health answers code 18 with 503 while new requests are refused (the log queue half full)', async () => {
+    await t.close()
+    let release = () => {}
+    const synced = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    t = await testApp({
+      env: { INLET_LOG_QUEUE_BYTES_MAX: '1048576', INLET_INGEST_EVENTS_PER_REQUEST_MAX: '10000' },
+      logOps: {
+        fdatasync: async (fd) => {
+          await synced
+          await new Promise<void>((resolve, reject) =>
+            fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+          )
+        },
+      },
+    })
+    const { token } = bearerSource()
+    const first = hec(
+      '/event',
+      '{"event": {"k": "0123456789012345678901234567890123456789"}}\n'.repeat(4000),
+      splunk(token),
+    )
+    await Bun.sleep(20)
+    expect(await answer(await hec('/health', null, {}, 'GET'))).toMatchObject({
+      status: 503,
+      code: 18,
+      text: 'HEC is unhealthy, queues are full',
+      error: 'OVERLOADED',
+    })
+    release()
+    expect((await first).status).toBe(200)
+    expect(await answer(await hec('/health', null, {}, 'GET'))).toMatchObject({ status: 200, code: 17 })
   })
 
   test('ack says acknowledgements are off', async () => {

@@ -16,6 +16,7 @@
 import { Buffer } from 'node:buffer'
 import { Elysia } from 'elysia'
 import { AppError } from '../../errors.ts'
+import type { Logger } from '../../logger.ts'
 import { hecErrorResponses } from '../../openapi-docs.ts'
 import { type DirectResponse, type DirectRoute, toResponse } from '../../runtime/serve.ts'
 import type { AuthFailureReason } from '../auth/index.ts'
@@ -32,6 +33,7 @@ export function hecRoutes(
   pipeline: IngestPipeline,
   registry: ConstructorParameters<typeof TokenIndex>[0],
   clock: () => number,
+  logger: Logger,
 ) {
   const tokens = new TokenIndex(registry, clock)
 
@@ -91,6 +93,10 @@ export function hecRoutes(
       })
       return hecAnswer(0)
     } catch (error) {
+      // A refusal is HEC's to word; anything else is a bug, logged as the app's error mapping logs one.
+      if (!(error instanceof AppError)) {
+        logger.error('unhandled error', { path: new URL(request.url).pathname, error: String(error) })
+      }
       return hecRefusal(error)
     }
   }
